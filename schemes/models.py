@@ -1,0 +1,173 @@
+"""Schemes, their dated parameters, and the reference tables the rules read.
+
+All of it is data an administrator maintains in the Django admin: a new legal value, a new zoning
+or a new partner region is a new dated row, never a code change.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .engine.parameters import PARAMETER_SPECS, ParameterError, parse_value
+
+
+class Scheme(models.Model):
+    class Code(models.TextChoices):
+        HORIZONS = "horizons", _("Midi-Pyrénées Horizons (mobilité internationale)")
+        AUDE = "aude", _("Aude : aide aux étudiants en médecine")
+        HAUTE_GARONNE = "haute-garonne", _("Haute-Garonne : Aide Jeune Médecin")
+
+    code = models.CharField(_("code"), max_length=20, choices=Code.choices, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    authority = models.CharField(_("collectivité"), max_length=200)
+    regulation = models.CharField(_("texte de référence"), max_length=300, blank=True)
+    requires_establishment_opinion = models.BooleanField(
+        _("avis de l'établissement requis"),
+        default=False,
+        help_text=_("Le dossier passe par l'avis de l'établissement avant l'instruction (Horizons, art. 5)."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("dispositif")
+        verbose_name_plural = _("dispositifs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Parameter(models.Model):
+    """One dated value of one figure of a scheme's rules; it applies from `valid_from` until the
+    next value of the same key. The JSON value is checked against the key's spec on save."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="parameters")
+    key = models.CharField(_("paramètre"), max_length=60)
+    valid_from = models.DateField(_("en vigueur à partir du"))
+    value = models.JSONField(_("valeur"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheme__code", "key", "valid_from"]
+        verbose_name = _("paramètre daté")
+        verbose_name_plural = _("paramètres datés")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "key", "valid_from"], name="parameter_unique_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}:{self.key} @ {self.valid_from}"
+
+    @property
+    def article(self) -> str:
+        spec = PARAMETER_SPECS.get((self.scheme.code, self.key))
+        return spec.article if spec else ""
+
+    def clean(self) -> None:
+        if not self.scheme_id:
+            return
+        try:
+            parse_value(self.scheme.code, self.key, self.value)
+        except ParameterError as exc:
+            field = "value" if (self.scheme.code, self.key) in PARAMETER_SPECS else "key"
+            raise ValidationError({field: str(exc)}) from exc
+
+
+class ValidityQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class DatedRow(models.Model):
+    valid_from = models.DateField(_("valable à partir du"))
+    valid_to = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("La fin de validité précède son début.")})
+
+
+class ZoningEntry(DatedRow):
+    """ARS Occitanie zoning of a commune (zones d'intervention prioritaire / d'action
+    complémentaire), as valid over a period: the category is read on the internship's start."""
+
+    class Category(models.TextChoices):
+        ZIP = "zip", _("Zone d'intervention prioritaire (ZIP)")
+        ZAC = "zac", _("Zone d'action complémentaire (ZAC)")
+        NONE = "none", _("Hors zonage")
+
+    commune_insee = models.CharField(_("code INSEE"), max_length=5, db_index=True)
+    commune_name = models.CharField(_("commune"), max_length=120)
+    category = models.CharField(_("catégorie"), max_length=4, choices=Category.choices)
+
+    class Meta:
+        ordering = ["commune_insee", "-valid_from"]
+        verbose_name = _("zonage ARS (commune)")
+        verbose_name_plural = _("zonage ARS Occitanie")
+        constraints = [
+            models.UniqueConstraint(fields=["commune_insee", "valid_from"], name="zoning_unique_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_insee} {self.commune_name} ({self.category})"
+
+
+class PartnerRegion(DatedRow):
+    """A region partner of the Region's decentralised cooperation (chèque Coopération, Art. 3).
+    With no subdivision, the whole country is a partner."""
+
+    name = models.CharField(_("nom"), max_length=160)
+    country = models.CharField(_("pays (ISO 3166-1)"), max_length=2)
+    subdivision = models.CharField(_("subdivision (ISO 3166-2)"), max_length=6, blank=True)
+
+    class Meta:
+        ordering = ["country", "subdivision"]
+        verbose_name = _("région partenaire")
+        verbose_name_plural = _("régions partenaires (coopération décentralisée)")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.subdivision or self.country})"
+
+
+class OdaCountry(DatedRow):
+    """A country on the OECD DAC list of Official Development Assistance recipients (chèque
+    Humanitaire, Art. 3 and its annex)."""
+
+    country = models.CharField(_("pays (ISO 3166-1)"), max_length=2)
+    name = models.CharField(_("nom"), max_length=120)
+
+    class Meta:
+        ordering = ["country", "-valid_from"]
+        verbose_name = _("pays bénéficiaire de l'APD")
+        verbose_name_plural = _("pays bénéficiaires de l'APD")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="oda_unique_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.name}"
+
+
+class PegasusInstitution(models.Model):
+    """A member of the PEGASUS network of aeronautics universities (chèque Pegasus, Art. 3)."""
+
+    name = models.CharField(_("établissement"), max_length=200, unique=True)
+    country = models.CharField(_("pays (ISO 3166-1)"), max_length=2)
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    active = models.BooleanField(_("membre actif"), default=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name = _("membre du réseau Pegasus")
+        verbose_name_plural = _("membres du réseau Pegasus")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"

@@ -22,3 +22,55 @@ class User(AbstractUser):
         super().clean()
         # Store '' as NULL so that several accounts without an e-mail do not collide on UNIQUE.
         self.email = self.__class__.objects.normalize_email(self.email) or None
+
+
+class Establishment(models.Model):
+    """A school or university whose staff give their opinion on their students' files."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    uai = models.CharField(_("code UAI"), max_length=8, unique=True, help_text=_("Identifiant national de l'établissement."))
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    in_region = models.BooleanField(
+        _("dans la région"), default=True,
+        help_text=_("Établissement d'enseignement supérieur de la région (Horizons, art. 1)."),
+    )
+    contact_email = models.EmailField(_("adresse de contact"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EstablishmentMembership(models.Model):
+    """Attaches a staff member to one of the establishments whose files they may see."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="establishment_memberships")
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        verbose_name = _("personnel d'établissement")
+        verbose_name_plural = _("personnels d'établissement")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "establishment"], name="one_membership_per_establishment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.establishment}"
+
+
+class OfficerMembership(models.Model):
+    """Attaches an officer to the one funding authority whose schemes they instruct."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="officer_membership")
+    authority = models.ForeignKey("schemes.Authority", on_delete=models.PROTECT, related_name="officers")
+
+    class Meta:
+        verbose_name = _("agent instructeur")
+        verbose_name_plural = _("agents instructeurs")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.authority}"

@@ -14,6 +14,21 @@ from django.utils.translation import gettext_lazy as _
 from .engine.parameters import PARAMETER_SPECS, ParameterError, parse_value
 
 
+class Authority(models.Model):
+    """A funding authority (Département, Région): its officers instruct and decide its schemes."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("collectivité")
+        verbose_name_plural = _("collectivités")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Scheme(models.Model):
     class Code(models.TextChoices):
         HORIZONS = "horizons", _("Midi-Pyrénées Horizons (mobilité internationale)")
@@ -22,7 +37,9 @@ class Scheme(models.Model):
 
     code = models.CharField(_("code"), max_length=20, choices=Code.choices, unique=True)
     name = models.CharField(_("nom"), max_length=200)
-    authority = models.CharField(_("collectivité"), max_length=200)
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("collectivité")
+    )
     regulation = models.CharField(_("texte de référence"), max_length=300, blank=True)
     requires_establishment_opinion = models.BooleanField(
         _("avis de l'établissement requis"),

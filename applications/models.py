@@ -1,0 +1,263 @@
+"""Applications and everything attached to them.
+
+The state field is protected: only the transitions below change it, and only services call
+them (applications/services.py), under the row lock, writing an Event each time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from .documents import KINDS
+from .states import INSTRUCTION, UNDECIDED, State
+
+
+class Application(FSMModelMixin, models.Model):
+    reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="applications")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    establishment = models.ForeignKey(
+        "accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    aid = models.CharField(_("aide demandée"), max_length=20, blank=True)
+    # The situation as the simulation contract describes it (schemes/inputs.py): the engine reads
+    # the same JSON for a stored file as for the simulator, so both always agree.
+    data = models.JSONField(_("situation déclarée"), default=dict, blank=True)
+    # Identity and bank details of the applicant, kept apart from the rule facts.
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    address = models.TextField(_("adresse postale"), blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    account_holder = models.CharField(_("titulaire du compte"), max_length=150, blank=True)
+
+    state = FSMField(_("état"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    academic_year = models.PositiveSmallIntegerField(
+        _("année universitaire"), null=True, blank=True, db_index=True,
+        help_text=_("Première année civile de l'année universitaire (2025 pour 2025-2026)."),
+    )
+    # The engine's last answer on the declared situation, kept for lists and filters; the file
+    # page always recomputes it.
+    estimate_eligible = models.BooleanField(null=True, blank=True)
+    estimate_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    draft_step = models.PositiveSmallIntegerField(default=1)
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    closing_reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Head of the file's event chain (applications.events): removing the last event shows.
+    events_head = models.CharField(max_length=64, blank=True)
+    events_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+        indexes = [models.Index(fields=["scheme", "state", "academic_year"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(estimate_amount__isnull=True) | models.Q(estimate_amount__gte=0),
+                name="application_estimate_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"brouillon #{self.pk}"
+
+    @property
+    def applicant_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or str(self.student)
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.state in UNDECIDED
+
+    # --- Transitions (called by services only) --------------------------------------------
+    @transition(field=state, source=State.DRAFT, target=RETURN_VALUE(State.AWAITING_OPINION, State.IN_INSTRUCTION))
+    def submit(self):
+        return State.AWAITING_OPINION if self.scheme.requires_establishment_opinion else State.IN_INSTRUCTION
+
+    @transition(field=state, source=State.AWAITING_OPINION, target=State.IN_INSTRUCTION)
+    def record_opinion(self):
+        pass
+
+    @transition(field=state, source=State.IN_INSTRUCTION, target=State.AWAITING_DOCUMENTS)
+    def request_documents(self):
+        pass
+
+    @transition(field=state, source=State.AWAITING_DOCUMENTS, target=State.IN_INSTRUCTION)
+    def documents_received(self):
+        pass
+
+    @transition(field=state, source=State.AWAITING_DOCUMENTS, target=State.REJECTED_INCOMPLETE)
+    def reject_incomplete(self):
+        pass
+
+    @transition(field=state, source=State.IN_INSTRUCTION, target=State.READY_FOR_DECISION)
+    def mark_ready(self):
+        pass
+
+    @transition(field=state, source=list(INSTRUCTION), target=State.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=list(UNDECIDED), target=State.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+
+def _unguessable_name(instance, filename: str) -> str:
+    """Stored names carry no personal data and cannot be guessed; the original name is kept in
+    the row. The extension comes from the detected content type (set before saving)."""
+    suffix = PurePosixPath(filename).suffix.lower()[:5]
+    return f"files/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+class Document(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("pièce"), max_length=30, choices=list(KINDS.items()))
+    file = models.FileField(_("fichier"), upload_to=_unguessable_name, blank=True)
+    # Horizons Art. 5: a written explanation may stand in for a document the student cannot give.
+    explanation = models.TextField(_("explication à la place de la pièce"), blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    request = models.ForeignKey(
+        "DocumentRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["kind", "-uploaded_at"]
+        verbose_name = _("pièce justificative")
+        verbose_name_plural = _("pièces justificatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(file="") & models.Q(explanation="")),
+                name="document_has_file_or_explanation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.original_name or 'explication'})"
+
+
+class DocumentRequest(models.Model):
+    """Missing or non-compliant documents asked of the student (Horizons Art. 5: 2 months)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="document_requests")
+    items = models.JSONField(_("pièces demandées"), default=list)
+    message = models.TextField(_("message"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField(_("demandé le"))
+    due_on = models.DateField(_("à fournir au plus tard le"))
+    extended_to = models.DateField(_("délai prolongé jusqu'au"), null=True, blank=True)
+    extension_reason = models.TextField(_("motif de la prolongation"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_on = models.DateField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_on", "-pk"]
+        verbose_name = _("demande de pièces")
+        verbose_name_plural = _("demandes de pièces")
+
+    @property
+    def deadline(self):
+        return self.extended_to or self.due_on
+
+
+class Opinion(models.Model):
+    """The establishment's opinion on a file (Horizons Art. 5), validated once."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="opinion")
+    favourable = models.BooleanField(_("avis favorable"))
+    comment = models.TextField(_("commentaire"), blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis de l'établissement")
+        verbose_name_plural = _("avis des établissements")
+
+
+class Message(models.Model):
+    """The thread between the student and the officers of a file."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"))
+    attachment = models.FileField(_("pièce jointe"), upload_to=_unguessable_name, blank=True)
+    attachment_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+
+class Note(models.Model):
+    """A private note: officers only, never shown to the student or the establishment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Events are never updated.")
+
+    def delete(self):
+        raise PermissionError("Events are never deleted.")
+
+
+class Event(models.Model):
+    """One line of a file's history. Append-only: each row stores the SHA-256 of its content
+    chained to the previous event of the same file (see applications/events.py)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["application_id", "seq"]
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+        constraints = [models.UniqueConstraint(fields=["application", "seq"], name="event_seq_unique")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Events are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Events are never deleted.")

@@ -1,0 +1,37 @@
+"""Reads of applications: querysets for lists, and the engine's verdict on a stored file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from schemes.engine import Verdict
+from schemes.inputs import InvalidInput
+from schemes.simulation import validate_batch, verdicts_for
+
+from .models import Application
+
+
+def application_verdict(*, application: Application, today: date) -> Verdict:
+    """The engine's answer on the file's declared situation, through the simulator's own path.
+    Raises InvalidInput when the declared data are incomplete or invalid."""
+    data = dict(application.data or {})
+    data["scheme"] = application.scheme.code
+    if application.scheme.code == "horizons":
+        data["aid"] = application.aid or data.get("aid")
+    if application.submitted_at and "submitted_on" not in data:
+        data["submitted_on"] = application.submitted_at.date().isoformat()
+    cases = validate_batch([data], indexed=False)
+    return verdicts_for(cases, today=today)[0]
+
+
+def application_verdict_or_errors(*, application: Application, today: date) -> tuple[Verdict | None, list]:
+    try:
+        return application_verdict(application=application, today=today), []
+    except InvalidInput as exc:
+        return None, exc.errors
+
+
+def applications_for_student(*, student) -> QuerySet[Application]:
+    return Application.objects.filter(student=student).select_related("scheme", "establishment")

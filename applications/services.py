@@ -1,0 +1,403 @@
+"""Writes of the application workflow.
+
+Every state change: take the row lock, check, run the FSM transition, save, write the event,
+and enqueue notifications with transaction.on_commit. Services never receive `request`; they
+raise ServiceError (with a French message for the user) when an action is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from schemes.engine.durations import academic_year_start
+from schemes.inputs import InvalidInput
+from schemes.models import Scheme
+
+from . import deadlines
+from .documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
+from .events import event_record, transition_recorded
+from .models import Application, Document, DocumentRequest, Message, Note, Opinion
+from .selectors import application_verdict
+from .states import State
+from .tasks import send_application_mail
+
+# Conditions no document can cure (issue #3): a Horizons file sent on or after the mobility's
+# start, or after 30 June, is refused at submission rather than left to be rejected later.
+INCURABLE_REASONS = frozenset({"submitted_after_mobility_start", "submission_deadline_passed"})
+REFERENCE_PREFIX = {"horizons": "HZ", "aude": "AU", "haute-garonne": "HG"}
+
+
+class ServiceError(Exception):
+    def __init__(self, message: str, *, field: str | None = None, errors: list | None = None):
+        super().__init__(message)
+        self.message, self.field, self.errors = message, field, errors or []
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("scheme__authority", "student")
+        .get(pk=application.pk)
+    )
+
+
+def _notify(application: Application, kind: str, **extra: str) -> None:
+    transaction.on_commit(lambda: send_application_mail.delay(application.pk, kind, extra))
+
+
+def _transition(app: Application, name: str, *, by, reason: str = "", payload=None) -> None:
+    method = getattr(app, name)
+    if not can_proceed(method):
+        raise ServiceError(
+            _("Action impossible : le dossier est « %(state)s ».") % {"state": app.get_state_display()}
+        )
+    before = app.state
+    method()
+    app.save()
+    transition_recorded(application=app, kind=name, actor=by, from_state=before, reason=reason, payload=payload)
+
+
+# --- Student ----------------------------------------------------------------------------------
+def application_create(*, student, scheme: Scheme, aid: str = "", establishment=None) -> Application:
+    with transaction.atomic():
+        app = Application.objects.create(scheme=scheme, student=student, aid=aid, establishment=establishment)
+        app = _locked(app)
+        event_record(application=app, kind="created", actor=student, to_state=app.state)
+    return app
+
+
+def application_update(*, application: Application, by, step: int | None = None, **fields) -> Application:
+    """Save a draft step: any of data (merged into the declared situation), identity fields,
+    establishment, aid. Only a draft is editable."""
+    allowed = {"data", "first_name", "last_name", "birth_date", "phone", "address", "iban",
+               "account_holder", "establishment", "aid"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        app = _locked(application)
+        if app.state != State.DRAFT:
+            raise ServiceError(_("La demande n'est plus modifiable : elle a été déposée."))
+        data = fields.pop("data", None)
+        if data is not None:
+            app.data = _merge(app.data or {}, data)
+        for name, value in fields.items():
+            setattr(app, name, value)
+        if step is not None:
+            app.draft_step = max(app.draft_step, step)
+        app.save()
+    return app
+
+
+def _merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def application_submit(*, application: Application, by, today: date | None = None) -> Application:
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        app = _locked(application)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul l'étudiant peut déposer sa demande."))
+        if app.state != State.DRAFT:
+            raise ServiceError(_("Cette demande a déjà été déposée."))
+        missing = [label for name, label in (("first_name", _("prénom")), ("last_name", _("nom"))) if not getattr(app, name)]
+        if missing:
+            raise ServiceError(_("Complétez votre identité : %(fields)s.") % {"fields": ", ".join(missing)})
+        if app.scheme.requires_establishment_opinion and app.establishment_id is None:
+            raise ServiceError(_("Choisissez votre établissement d'inscription."), field="establishment")
+        app.data = {**app.data, "submitted_on": today.isoformat()}
+        try:
+            verdict = application_verdict(application=app, today=today)
+        except InvalidInput as exc:
+            raise ServiceError(_("Des informations manquent ou sont invalides."), errors=exc.errors) from None
+        blocking = [r for r in verdict.reasons if r.code in INCURABLE_REASONS]
+        if blocking:
+            raise ServiceError(" ".join(r.message for r in blocking))
+        app.submitted_at = timezone.now()
+        app.academic_year = academic_year_start(_start_date(app))
+        app.estimate_eligible, app.estimate_amount = verdict.eligible, verdict.amount
+        prefix = REFERENCE_PREFIX.get(app.scheme.code, "XX")
+        app.reference = f"{prefix}-{app.academic_year}-{app.pk:06d}"
+        _transition(app, "submit", by=by, payload={"eligible": verdict.eligible, "amount": str(verdict.amount)})
+        _notify(app, "submitted")
+    return app
+
+
+def _start_date(app: Application) -> date:
+    section = app.data.get("mobility") or app.data.get("internship") or {}
+    return date.fromisoformat(section["start_date"])
+
+
+def application_withdraw(*, application: Application, by, reason: str = "") -> Application:
+    with transaction.atomic():
+        app = _locked(application)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul l'étudiant peut retirer sa demande."))
+        _transition(app, "withdraw", by=by, reason=reason)
+        if app.submitted_at:
+            _notify(app, "withdrawn")
+    return app
+
+
+def document_add(*, application: Application, by, kind: str, upload=None, explanation: str = "",
+                 request: DocumentRequest | None = None) -> Document:
+    """Attach a document, or a written explanation in its place (Horizons Art. 5).
+
+    The type is read from the file's content, never from its name or the browser's claim."""
+    if kind not in KINDS:
+        raise ServiceError(_("Type de pièce inconnu."), field="kind")
+    if upload is None and not explanation.strip():
+        raise ServiceError(_("Joignez un fichier ou expliquez pourquoi vous ne pouvez pas le fournir."), field="file")
+    fields: dict = {}
+    if upload is not None:
+        fields = _checked_upload(upload)
+    with transaction.atomic():
+        app = _locked(application)
+        if app.state not in (State.DRAFT, State.AWAITING_DOCUMENTS, State.IN_INSTRUCTION, State.AWAITING_OPINION):
+            raise ServiceError(_("Le dossier n'accepte plus de pièces."))
+        Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
+        doc = Document(application=app, kind=kind, uploaded_by=by, explanation=explanation.strip(), request=request, **fields)
+        if upload is not None:
+            doc.file.save(f"upload{ALLOWED_TYPES[fields['content_type']]}", upload, save=False)
+        doc.save()
+        event_record(application=app, kind="document_added", actor=by,
+                     payload={"kind": kind, "file": bool(upload), "sha256": fields.get("sha256", "")})
+    return doc
+
+
+def _checked_upload(upload) -> dict:
+    import filetype
+
+    size = getattr(upload, "size", None)
+    if not size:
+        raise ServiceError(_("Le fichier est vide."), field="file")
+    if size > MAX_UPLOAD_BYTES:
+        raise ServiceError(
+            _("Le fichier dépasse la taille maximale de %(mb)d Mo.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            field="file",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise ServiceError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."), field="file")
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return {
+        "original_name": (getattr(upload, "name", "") or "")[:255],
+        "content_type": kind.mime,
+        "size": size,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def documents_submit(*, application: Application, by) -> Application:
+    """The student says the requested documents are on file: back to instruction."""
+    with transaction.atomic():
+        app = _locked(application)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul l'étudiant peut transmettre ses pièces."))
+        _transition(app, "documents_received", by=by)
+        DocumentRequest.objects.filter(application=app, answered_at__isnull=True, expired_at__isnull=True).update(
+            answered_at=timezone.now()
+        )
+    return app
+
+
+# --- Establishment ------------------------------------------------------------------------------
+def opinion_record(*, application: Application, by, favourable: bool, comment: str = "") -> Opinion:
+    with transaction.atomic():
+        app = _locked(application)
+        if not by.establishment_memberships.filter(establishment_id=app.establishment_id).exists():
+            raise ServiceError(_("Seul l'établissement du dossier peut donner son avis."))
+        opinion = Opinion.objects.create(application=app, favourable=favourable, comment=comment, given_by=by)
+        _transition(app, "record_opinion", by=by, reason=comment,
+                    payload={"favourable": favourable})
+        _notify(app, "opinion_given")
+    return opinion
+
+
+# --- Officers ---------------------------------------------------------------------------------
+def _check_officer(app: Application, by) -> None:
+    membership = getattr(by, "officer_membership", None)
+    if membership is None or membership.authority_id != app.scheme.authority_id:
+        raise ServiceError(_("Seuls les agents de %(authority)s instruisent ce dossier.") % {"authority": app.scheme.authority.name})
+
+
+def document_request_create(*, application: Application, items: list[str], message: str, by,
+                            today: date | None = None) -> DocumentRequest:
+    today = today or timezone.localdate()
+    if not message.strip():
+        raise ServiceError(_("Précisez à l'étudiant ce qui manque."), field="message")
+    unknown = [i for i in items if i not in KINDS]
+    if unknown:
+        raise ServiceError(_("Type de pièce inconnu."), field="items")
+    with transaction.atomic():
+        app = _locked(application)
+        _check_officer(app, by)
+        due = deadlines.documents_due(today)
+        request = DocumentRequest.objects.create(
+            application=app, items=items, message=message.strip(), requested_by=by, requested_on=today, due_on=due
+        )
+        _transition(app, "request_documents", by=by, reason=message.strip(),
+                    payload={"items": items, "due_on": due.isoformat(), "request": request.pk})
+        _notify(app, "documents_requested", message=message.strip(), due=due.strftime("%d/%m/%Y"))
+    return request
+
+
+def document_request_extend(*, request: DocumentRequest, until: date, reason: str, by) -> DocumentRequest:
+    """A justified extension ("sauf cas particulier dûment justifié", Art. 5)."""
+    if not reason.strip():
+        raise ServiceError(_("La prolongation doit être motivée."), field="reason")
+    with transaction.atomic():
+        app = _locked(request.application)
+        _check_officer(app, by)
+        request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
+        if request.answered_at or request.expired_at:
+            raise ServiceError(_("Cette demande de pièces est close."))
+        if until <= request.deadline:
+            raise ServiceError(_("La nouvelle date doit être postérieure au %(d)s.") % {"d": request.deadline.strftime("%d/%m/%Y")}, field="until")
+        request.extended_to, request.extension_reason = until, reason.strip()
+        request.save(update_fields=["extended_to", "extension_reason"])
+        event_record(application=app, kind="deadline_extended", actor=by, reason=reason.strip(),
+                     payload={"request": request.pk, "until": until.isoformat()})
+    return request
+
+
+def application_mark_ready(*, application: Application, by) -> Application:
+    with transaction.atomic():
+        app = _locked(application)
+        _check_officer(app, by)
+        _transition(app, "mark_ready", by=by)
+    return app
+
+
+def application_close(*, application: Application, by, reason: str) -> Application:
+    if not reason.strip():
+        raise ServiceError(_("Le classement sans suite doit être motivé."), field="reason")
+    with transaction.atomic():
+        app = _locked(application)
+        _check_officer(app, by)
+        app.closing_reason = reason.strip()
+        _transition(app, "close", by=by, reason=reason.strip())
+        _notify(app, "closed")
+    return app
+
+
+def message_post(*, application: Application, by, body: str, attachment=None) -> Message:
+    if not body.strip():
+        raise ServiceError(_("Le message est vide."), field="body")
+    fields = _checked_upload(attachment) if attachment is not None else {}
+    with transaction.atomic():
+        app = _locked(application)
+        is_student = app.student_id == by.pk
+        if not is_student:
+            _check_officer(app, by)
+        msg = Message(application=app, author=by, body=body.strip(), attachment_name=fields.get("original_name", ""))
+        if attachment is not None:
+            msg.attachment.save(f"message{ALLOWED_TYPES[fields['content_type']]}", attachment, save=False)
+        msg.save()
+        event_record(application=app, kind="message", actor=by, payload={"message": msg.pk})
+        if not is_student:
+            _notify(app, "message")
+    return msg
+
+
+def note_add(*, application: Application, by, body: str) -> Note:
+    if not body.strip():
+        raise ServiceError(_("La note est vide."), field="body")
+    with transaction.atomic():
+        app = _locked(application)
+        _check_officer(app, by)
+        return Note.objects.create(application=app, author=by, body=body.strip())
+
+
+# --- Deadline sweeps (Celery beat and `manage.py run_deadlines`) -----------------------------
+def incomplete_files_reject(*, today: date) -> int:
+    """Reject the files whose document request is past its (possibly extended) deadline.
+
+    Set-based: a fixed number of queries whatever the number of files. Running it twice rejects
+    nothing more: the second run finds no file still awaiting documents past its deadline."""
+    from .events import compute_hash
+    from .models import Event
+
+    now = timezone.now()
+    with transaction.atomic():
+        expired = list(
+            DocumentRequest.objects.select_for_update(of=("self",))
+            .filter(answered_at__isnull=True, expired_at__isnull=True, application__state=State.AWAITING_DOCUMENTS)
+            .filter(_past_deadline(today))
+            .order_by("application_id", "pk")
+        )
+        if not expired:
+            return 0
+        ids = sorted({r.application_id for r in expired})
+        apps = {a.pk: a for a in Application.objects.select_for_update().filter(pk__in=ids, state=State.AWAITING_DOCUMENTS).order_by("pk")}
+        events, reason = [], _("Pièces non reçues dans le délai de deux mois (art. 5).")
+        requests_by_app = {r.application_id: r for r in expired}
+        for app in apps.values():
+            req = requests_by_app[app.pk]
+            event = Event(
+                application=app, seq=app.events_count + 1, kind="reject_incomplete", actor=None,
+                actor_label="système", from_state=State.AWAITING_DOCUMENTS, to_state=State.REJECTED_INCOMPLETE,
+                reason=str(reason), payload={"request": req.pk, "deadline": req.deadline.isoformat()},
+                created_at=now, prev_hash=app.events_head,
+            )
+            event.hash = compute_hash(event)
+            events.append(event)
+            app.events_head, app.events_count, app.closing_reason = event.hash, event.seq, str(reason)
+        Event.objects.bulk_create(events)
+        # The FSM field is protected against attribute assignment, not against a queryset update:
+        # this applies the transition `reject_incomplete` to the whole set at once.
+        Application.objects.filter(pk__in=list(apps)).update(state=State.REJECTED_INCOMPLETE, updated_at=now)
+        Application.objects.bulk_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
+        DocumentRequest.objects.filter(pk__in=[r.pk for r in expired if r.application_id in apps]).update(expired_at=now)
+        for app in apps.values():
+            _notify(app, "rejected_incomplete", due=requests_by_app[app.pk].deadline.strftime("%d/%m/%Y"))
+    return len(apps)
+
+
+def _past_deadline(today: date):
+    from django.db.models import Q
+
+    return Q(extended_to__isnull=True, due_on__lt=today) | Q(extended_to__lt=today)
+
+
+def document_reminders_send(*, today: date) -> int:
+    """One reminder per request, in the 14 days before its deadline."""
+    from django.db.models import Q
+
+    window = today + deadlines.REMINDER_BEFORE
+    with transaction.atomic():
+        due = list(
+            DocumentRequest.objects.select_for_update(of=("self",))
+            .filter(answered_at__isnull=True, expired_at__isnull=True, reminder_sent_on__isnull=True,
+                    application__state=State.AWAITING_DOCUMENTS)
+            .filter(Q(extended_to__isnull=True, due_on__range=(today, window)) | Q(extended_to__range=(today, window)))
+            .select_related("application")
+        )
+        DocumentRequest.objects.filter(pk__in=[r.pk for r in due]).update(reminder_sent_on=today)
+        for req in due:
+            _notify(req.application, "documents_reminder", due=req.deadline.strftime("%d/%m/%Y"))
+    return len(due)
+
+
+def deadlines_run(*, today: date) -> dict:
+    """Every deadline sweep of the portal, in order; what `run_deadlines` and beat call."""
+    return {
+        "documents_reminded": document_reminders_send(today=today),
+        "incomplete_rejected": incomplete_files_reject(today=today),
+    }

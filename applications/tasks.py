@@ -1,0 +1,22 @@
+"""Celery tasks: take ids, hold no logic, call one service, safe to run twice."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Application
+from .notifications import application_mail_send
+
+
+@shared_task(name="applications.send_mail")
+def send_application_mail(application_id: int, kind: str, extra: dict | None = None) -> int:
+    application = Application.objects.select_related("scheme__authority", "student").filter(pk=application_id).first()
+    if application is None:
+        return 0
+    return application_mail_send(application=application, kind=kind, **(extra or {}))
+
+
+@shared_task(name="applications.run_deadlines")
+def run_deadlines() -> dict:
+    from .services import deadlines_run
+
+    return deadlines_run(today=timezone.localdate())

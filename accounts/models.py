@@ -5,7 +5,7 @@ sign in with their e-mail address, which is unique; `username` is kept (set to t
 self-registered students) so that staff accounts and the admin keep working as usual.
 """
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, _user_has_perm
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,14 @@ class User(AbstractUser):
         super().clean()
         # Store '' as NULL so that several accounts without an e-mail do not collide on UNIQUE.
         self.email = self.__class__.objects.normalize_email(self.email) or None
+
+    def has_perm(self, perm, obj=None) -> bool:
+        # Object permissions (applications/rules.py) say who someone is to a file: its student,
+        # its establishment, its authority's officer. Being a superuser makes one none of these,
+        # so Django's "superusers may do anything" shortcut applies to model permissions only.
+        if obj is not None:
+            return self.is_active and _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
 
 class Establishment(models.Model):

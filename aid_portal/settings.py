@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
+    "allauth",
+    "allauth.account",
     "accounts",
     "schemes",
     "applications",
@@ -55,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -91,7 +94,25 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
+
+# --- Accounts (django-allauth) ------------------------------------------------------------
+# Students sign up with their e-mail address, which they must confirm before they can sign in.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Password guessing: at most 5 failed attempts per account per 15 minutes, and 20 per minute
+# from one address. allauth counts attempts in the default cache (see CACHES).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("ACCOUNT_LOGIN_FAILED_RATE", default="20/m/ip,5/15m/key"),
+}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = env.str("LOGIN_REDIRECT_URL", default="/tableau-de-bord/")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,10 +153,8 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 else:
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT},
-    }
+    # No explicit location: FileSystemStorage follows settings.MEDIA_ROOT (tests override it).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
@@ -158,6 +177,15 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portail des aides aux études <noreply@localhost>")
 
+# --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+        if env.str("REDIS_URL", default="")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-portal"}
+    ),
+}
+
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -177,6 +205,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Periodic tasks. Each entry names a task that calls one service and is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
+    # Document reminders and rejection of files still incomplete 2 months after a request
+    # (Horizons Art. 5); `python manage.py run_deadlines` runs the same sweeps for cron users.
+    "deadline-sweeps": {
+        "task": "applications.run_deadlines",
+        "schedule": crontab(minute=15, hour=2),
+    },
     "clear-expired-sessions": {
         "task": "aid_portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),

@@ -83,7 +83,9 @@ def _not_editable(application) -> str:
 
 
 def _not_withdrawable(application) -> str:
-    return f"La demande ne peut plus être retirée : elle est à l'état « {_state_label(application)} »."
+    return (
+        f"La demande ne peut plus être retirée : elle est à l'état « {_state_label(application)} »."
+    )
 
 
 def _no_opinion_expected(application) -> str:
@@ -96,7 +98,10 @@ def _no_opinion_expected(application) -> str:
 
 
 SIGN_IN = (is_authenticated, "Connectez-vous pour accéder à ce dossier.")
-NOT_YOURS = "Ce dossier n'est visible que par l'étudiant, son établissement et la collectivité qui l'instruit."
+NOT_YOURS = (
+    "Ce dossier n'est visible que par l'étudiant, son établissement "
+    "et la collectivité qui l'instruit."
+)
 
 # permission -> requirements, in the order a refusal is explained.
 Reason = str | Callable[[object], str]
@@ -120,11 +125,17 @@ REQUIREMENTS: dict[str, tuple[tuple[rules.Predicate, Reason], ...]] = {
     ),
     "applications.instruct_application": (
         SIGN_IN,
-        (is_officer_of, "Seuls les agents de la collectivité qui finance ce dispositif instruisent le dossier."),
+        (
+            is_officer_of,
+            "Seuls les agents de la collectivité qui finance ce dispositif instruisent le dossier.",
+        ),
     ),
     "applications.view_notes": (
         SIGN_IN,
-        (is_officer_of, "Les notes internes ne sont visibles que des agents instructeurs de ce dispositif."),
+        (
+            is_officer_of,
+            "Les notes internes ne sont visibles que des agents instructeurs de ce dispositif.",
+        ),
     ),
     "applications.post_message": (
         SIGN_IN,
@@ -140,8 +151,8 @@ for _perm, _requirements in REQUIREMENTS.items():
 
 
 def refusal_reason(user, perm: str, obj=None) -> str | None:
-    """None when `user` may `perm` on `obj` (as `user.has_perm` answers, superusers included),
-    else a French sentence for the user saying why not."""
+    """None when `user` may `perm` on `obj` (as `user.has_perm` answers: on a file, a superuser is
+    no student, staff member or officer of it), else a French sentence saying why not."""
     if user.has_perm(perm, obj):
         return None
     for predicate, reason in REQUIREMENTS.get(perm, ()):

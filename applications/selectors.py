@@ -10,7 +10,8 @@ from schemes.engine import Verdict
 from schemes.inputs import InvalidInput
 from schemes.simulation import validate_batch, verdicts_for
 
-from .models import Application
+from .documents import required_kinds
+from .models import Application, Document, DocumentRequest
 
 
 def application_verdict(*, application: Application, today: date) -> Verdict:
@@ -35,3 +36,17 @@ def application_verdict_or_errors(*, application: Application, today: date) -> t
 
 def applications_for_student(*, student) -> QuerySet[Application]:
     return Application.objects.filter(student=student).select_related("scheme", "establishment")
+
+
+def documents_current(*, application: Application) -> dict[str, Document]:
+    """The file's documents in force, by kind (a newer upload of a kind supersedes the older)."""
+    return {d.kind: d for d in application.documents.filter(superseded=False)}
+
+
+def document_requests_open(*, application: Application) -> QuerySet[DocumentRequest]:
+    return application.document_requests.filter(answered_at__isnull=True, expired_at__isnull=True)
+
+
+def required_document_kinds(*, application: Application) -> tuple[str, ...]:
+    student = (application.data or {}).get("student") or {}
+    return required_kinds(application.scheme.code, scholarship_holder=student.get("scholarship_holder"))

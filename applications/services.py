@@ -23,7 +23,12 @@ from . import deadlines
 from .documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
 from .events import event_record, transition_recorded
 from .models import Application, Document, DocumentRequest, Message, Note, Opinion
-from .selectors import application_verdict
+from .selectors import (
+    application_verdict,
+    application_verdict_or_errors,
+    documents_current,
+    required_document_kinds,
+)
 from .states import State
 from .tasks import send_application_mail
 
@@ -91,6 +96,10 @@ def application_update(*, application: Application, by, step: int | None = None,
             setattr(app, name, value)
         if step is not None:
             app.draft_step = max(app.draft_step, step)
+        # Keep the estimate shown in lists current; None while the declared data are incomplete.
+        verdict, _errors = application_verdict_or_errors(application=app, today=timezone.localdate())
+        app.estimate_eligible = verdict.eligible if verdict else None
+        app.estimate_amount = verdict.amount if verdict else None
         app.save()
     return app
 
@@ -123,6 +132,16 @@ def application_submit(*, application: Application, by, today: date | None = Non
         blocking = [r for r in verdict.reasons if r.code in INCURABLE_REASONS]
         if blocking:
             raise ServiceError(" ".join(r.message for r in blocking))
+        # Art. 5: the file may be sent incomplete, but each missing document must be replaced by
+        # a written explanation of why it cannot be given.
+        on_file = documents_current(application=app)
+        missing = [KINDS[k] for k in required_document_kinds(application=app) if k not in on_file]
+        if missing:
+            raise ServiceError(
+                _("Joignez chaque pièce demandée, ou une explication à sa place : %(kinds)s.")
+                % {"kinds": ", ".join(str(k) for k in missing)},
+                field="documents",
+            )
         app.submitted_at = timezone.now()
         app.academic_year = academic_year_start(_start_date(app))
         app.estimate_eligible, app.estimate_amount = verdict.eligible, verdict.amount
@@ -175,22 +194,22 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
     return doc
 
 
-def _checked_upload(upload) -> dict:
+def _checked_upload(upload, *, field: str = "file") -> dict:
     import filetype
 
     size = getattr(upload, "size", None)
     if not size:
-        raise ServiceError(_("Le fichier est vide."), field="file")
+        raise ServiceError(_("Le fichier est vide."), field=field)
     if size > MAX_UPLOAD_BYTES:
         raise ServiceError(
             _("Le fichier dépasse la taille maximale de %(mb)d Mo.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
-            field="file",
+            field=field,
         )
     upload.seek(0)
     head = upload.read(8192)
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise ServiceError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."), field="file")
+        raise ServiceError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."), field=field)
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -300,7 +319,7 @@ def application_close(*, application: Application, by, reason: str) -> Applicati
 def message_post(*, application: Application, by, body: str, attachment=None) -> Message:
     if not body.strip():
         raise ServiceError(_("Le message est vide."), field="body")
-    fields = _checked_upload(attachment) if attachment is not None else {}
+    fields = _checked_upload(attachment, field="attachment") if attachment is not None else {}
     with transaction.atomic():
         app = _locked(application)
         is_student = app.student_id == by.pk

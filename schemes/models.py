@@ -149,6 +149,11 @@ class PartnerRegion(DatedRow):
         ordering = ["country", "subdivision"]
         verbose_name = _("région partenaire")
         verbose_name_plural = _("régions partenaires (coopération décentralisée)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "subdivision", "valid_from"], name="partner_region_unique_per_date"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.subdivision or self.country})"

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.events import verify_chain
-from applications.models import Application, Document, Event
+from applications.documents import required_kinds
+from applications.models import Document, Event
 from applications.states import State
 from schemes.models import Scheme
 
@@ -48,11 +49,16 @@ def actors():
             "officer": officer, "other_officer": other_officer}
 
 
-def draft(actors, data=HORIZONS_DATA):
+def draft(actors, data=HORIZONS_DATA, documents=True):
     app = services.application_create(student=actors["student"], scheme=actors["scheme"], aid="grant",
                                       establishment=actors["school"])
-    return services.application_update(application=app, by=actors["student"], data=data,
-                                       first_name="Léa", last_name="Martin")
+    app = services.application_update(application=app, by=actors["student"], data=data,
+                                      first_name="Léa", last_name="Martin")
+    if documents:
+        for kind in required_kinds("horizons", scholarship_holder=True):
+            services.document_add(application=app, by=actors["student"], kind=kind,
+                                  upload=SimpleUploadedFile(f"{kind}.pdf", PDF))
+    return app
 
 
 def in_instruction(actors):
@@ -75,7 +81,7 @@ def test_submit_goes_to_establishment_then_authority(actors, django_capture_on_c
     app.refresh_from_db()
     assert app.state == State.IN_INSTRUCTION
     assert app.opinion.favourable is False
-    assert [e.kind for e in app.events.all()] == ["created", "submit", "record_opinion"]
+    assert [e.kind for e in app.events.all()] == ["created"] + ["document_added"] * 4 + ["submit", "record_opinion"]
     assert verify_chain(app, app.events.all()) == []
 
 
@@ -86,6 +92,27 @@ def test_submission_refused_when_no_document_could_cure(actors):
     assert "avant le début de la mobilité" in exc.value.message
     app.refresh_from_db()
     assert app.state == State.DRAFT and app.reference is None
+
+
+def test_each_missing_document_needs_an_explanation(actors):
+    app = draft(actors, documents=False)
+    with pytest.raises(services.ServiceError) as exc:
+        services.application_submit(application=app, by=actors["student"], today=date(2025, 6, 1))
+    assert "Relevé d'identité bancaire" in exc.value.message
+    for kind in required_kinds("horizons", scholarship_holder=True):
+        services.document_add(application=app, by=actors["student"], kind=kind,
+                              explanation="Pièce en cours d'obtention auprès du CROUS")
+    app = services.application_submit(application=app, by=actors["student"], today=date(2025, 6, 1))
+    assert app.state == State.AWAITING_OPINION
+
+
+@time_machine.travel(datetime(2025, 6, 1, 10, tzinfo=PARIS))
+def test_draft_estimate_kept_current(actors):
+    # A draft is estimated as if sent today (here, before the mobility starts).
+    app = draft(actors, documents=False)
+    assert app.estimate_eligible is True and str(app.estimate_amount) == "1120.00"
+    app = services.application_update(application=app, by=actors["student"], data={"student": {"scholarship_holder": False}})
+    assert app.estimate_eligible is False and app.estimate_amount == 0
 
 
 def test_submission_lists_invalid_fields(actors):
@@ -183,7 +210,7 @@ def test_reminder_sent_once(actors, django_capture_on_commit_callbacks):
     ids=["lying-type", "empty", "oversized"],
 )
 def test_bad_uploads_are_refused_and_nothing_is_lost(actors, name, content, message):
-    app = draft(actors)
+    app = draft(actors, documents=False)
     services.document_add(application=app, by=actors["student"], kind="enrolment_certificate",
                           upload=SimpleUploadedFile("ok.pdf", PDF, content_type="application/pdf"))
     with pytest.raises(services.ServiceError) as exc:
@@ -197,14 +224,14 @@ def test_bad_uploads_are_refused_and_nothing_is_lost(actors, name, content, mess
 
 
 def test_explanation_may_replace_a_document(actors):
-    app = draft(actors)
+    app = draft(actors, documents=False)
     doc = services.document_add(application=app, by=actors["student"], kind="scholarship_notice",
                                 explanation="Notification définitive attendue fin septembre")
     assert doc.file.name == "" and doc.explanation.startswith("Notification")
 
 
 def test_stored_name_is_unguessable(actors):
-    app = draft(actors)
+    app = draft(actors, documents=False)
     doc = services.document_add(application=app, by=actors["student"], kind="bank_details",
                                 upload=SimpleUploadedFile("RIB Léa Martin.pdf", PDF))
     assert "Martin" not in doc.file.name and doc.file.name.endswith(".pdf") and len(doc.sha256) == 64

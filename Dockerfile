@@ -1,0 +1,39 @@
+# The portal's image: web (gunicorn), worker and beat all run it (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+# PYTHONPATH: import the project from /app, where its templates, static and locale live, for
+# gunicorn and celery alike.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app
+
+# WeasyPrint (PDF letters) needs Pango and HarfBuzz; DejaVu gives it a font with French accents.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libffi8 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system app \
+    && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+
+WORKDIR /app
+
+# Dependencies first, in their own layer: a code change does not reinstall them. With only
+# pyproject.toml present the project itself is empty, so this installs just its dependencies.
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+# Then the code (owned by root, read-only for the app user) and the hashed, compressed static
+# files WhiteNoise serves; the dummy key only lets the settings load, it is not kept. Uploads
+# land in /app/media when no S3 bucket is configured: the one place the app user may write.
+COPY . .
+RUN pip install --no-deps --force-reinstall . \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-time-collectstatic-only-not-a-secret \
+       DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown app:app /app/media
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "aid_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,50 @@
+# Developer entry points. With no environment the portal runs on its embedded default
+# (SQLite, Celery tasks run eagerly in-process); DATABASE_URL / REDIS_URL switch it to
+# PostgreSQL and Redis (see README.md and .env.example).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Re-install only when the declared dependencies change.
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: install db run test bench lint
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# The database the portal (or the benchmark) runs on: schema, then the reference tables.
+db: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_reference_data
+
+# seed_demo arrives with a later issue: run it only once the command exists (and let it fail
+# loudly when it does). With DEBUG on, WhiteNoise serves static files straight from the
+# finders; only a DJANGO_DEBUG=false run needs the collected, hashed copies.
+run: db
+	if $(MANAGE) help seed_demo >/dev/null 2>&1; then $(MANAGE) seed_demo; fi
+	$(MANAGE) shell -c "from django.conf import settings; raise SystemExit(not settings.DEBUG)" \
+		|| $(MANAGE) collectstatic --noinput
+	$(MANAGE) runserver 0.0.0.0:8000
+
+# pytest exits 5 when it collected nothing; the suite has tests, so an empty run means a broken
+# collection and must never pass as green.
+test: install
+	@status=0; $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: pytest collected no tests (exit 5); treated as a failure." >&2; exit 1; \
+	fi; exit $$status
+
+bench: db
+	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .

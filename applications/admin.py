@@ -1,0 +1,209 @@
+"""The Django admin of applications: a read-mostly view for support staff.
+
+The state changes only through the workflow's transitions (applications.services), so it is
+read-only here; the history (Event) is append-only and cannot be added, changed or deleted.
+"""
+
+from django.contrib import admin
+
+from .models import Application, Document, DocumentRequest, Event, Message, Note, Opinion
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DocumentInline(ReadOnlyInline):
+    model = Document
+    fields = [
+        "kind",
+        "original_name",
+        "explanation",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "superseded",
+    ]
+    readonly_fields = fields
+
+
+class OpinionInline(ReadOnlyInline):
+    model = Opinion
+    fields = ["favourable", "comment", "given_by", "given_at"]
+    readonly_fields = fields
+
+
+class DocumentRequestInline(ReadOnlyInline):
+    model = DocumentRequest
+    fields = [
+        "items",
+        "message",
+        "requested_by",
+        "requested_on",
+        "due_on",
+        "extended_to",
+        "answered_at",
+        "expired_at",
+    ]
+    readonly_fields = fields
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ["author", "body", "attachment_name", "created_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    fields = ["seq", "created_at", "kind", "actor_label", "from_state", "to_state", "reason"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "scheme",
+        "applicant_name",
+        "student",
+        "establishment",
+        "aid",
+        "state",
+        "academic_year",
+        "estimate_eligible",
+        "estimate_amount",
+        "submitted_at",
+    ]
+    list_filter = ["scheme", "state", "academic_year", "estimate_eligible", "establishment"]
+    search_fields = ["reference", "first_name", "last_name", "student__email", "student__last_name"]
+    list_select_related = ["scheme", "student", "establishment"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["student", "establishment"]
+    readonly_fields = [
+        "state",
+        "reference",
+        "submitted_at",
+        "academic_year",
+        "estimate_eligible",
+        "estimate_amount",
+        "events_head",
+        "events_count",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [OpinionInline, DocumentRequestInline, DocumentInline, MessageInline, EventInline]
+
+    def has_add_permission(self, request):
+        # A file is created by its student through the workflow (event "created"), not here.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A file has an append-only history (Event, on_delete=PROTECT): it is withdrawn or
+        # closed through the workflow, never deleted.
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "application",
+        "kind",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "superseded",
+    ]
+    list_filter = ["kind", "content_type", "superseded"]
+    search_fields = ["application__reference", "original_name", "sha256"]
+    list_select_related = ["application", "uploaded_by"]
+    raw_id_fields = ["application", "uploaded_by", "request"]
+    date_hierarchy = "uploaded_at"
+    readonly_fields = ["sha256", "size", "content_type", "original_name", "uploaded_at"]
+
+
+@admin.register(DocumentRequest)
+class DocumentRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "application",
+        "requested_on",
+        "due_on",
+        "extended_to",
+        "answered_at",
+        "expired_at",
+        "requested_by",
+    ]
+    list_filter = ["requested_on", "due_on"]
+    search_fields = ["application__reference", "message"]
+    list_select_related = ["application", "requested_by"]
+    raw_id_fields = ["application", "requested_by"]
+    date_hierarchy = "requested_on"
+
+
+@admin.register(Opinion)
+class OpinionAdmin(admin.ModelAdmin):
+    list_display = ["application", "favourable", "given_by", "given_at"]
+    list_filter = ["favourable"]
+    search_fields = ["application__reference", "comment"]
+    list_select_related = ["application", "given_by"]
+    raw_id_fields = ["application", "given_by"]
+    date_hierarchy = "given_at"
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["application", "author", "created_at", "attachment_name"]
+    search_fields = ["application__reference", "body"]
+    list_select_related = ["application", "author"]
+    raw_id_fields = ["application", "author"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["application", "author", "created_at"]
+    search_fields = ["application__reference", "body"]
+    list_select_related = ["application", "author"]
+    raw_id_fields = ["application", "author"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "application",
+        "seq",
+        "created_at",
+        "kind",
+        "actor_label",
+        "from_state",
+        "to_state",
+    ]
+    list_filter = ["kind", "to_state"]
+    search_fields = ["application__reference", "actor_label", "reason"]
+    list_select_related = ["application"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

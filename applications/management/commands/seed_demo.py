@@ -1,0 +1,401 @@
+"""Demo data: one account per role, and files of every scheme in every state.
+
+Idempotent: a second run creates nothing and prints the same credentials. The files are built
+through the workflow services (applications.services), so each one carries the same event
+history as a real file; the one exception is the incomplete-file rejection, which is the
+nightly sweep (`incomplete_files_reject`) run on a request dated three months back.
+
+Every demo account shares one password, printed at the end: this is demo data, never to be run
+against a production database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
+from applications.models import Application
+from applications.states import State
+from schemes.models import Authority, Scheme
+
+DEMO_PASSWORD = "motdepasse-demo-2026"
+
+
+# --- Declared situations (the simulation contract's input format) -----------------------------
+def _monday_after(day: date) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7 or 7)
+
+
+def mobility_start(today: date) -> date:
+    """A start date that a file submitted today can meet: after today (Art. 5: submitted before
+    the mobility starts), and not in July or August, whose academic year ends on 30 June before
+    the mobility (the submission deadline would already be past)."""
+    start = _monday_after(today + timedelta(days=45))
+    if start.month in (7, 8):
+        start = _monday_after(date(start.year, 8, 31))
+    return start
+
+
+def situation(scheme: str, *, today: date, variant: int = 0) -> tuple[str, dict]:
+    """(aid, data) of a plausible, valid situation for `scheme`, with dates after `today`.
+    `variant` picks among a few typical profiles (Horizons: grant or chèques)."""
+    start = mobility_start(today)
+    if scheme == "aude":
+        return "", {
+            "student": {
+                "cycle": 2,
+                "faculty": ("toulouse", "montpellier")[variant % 2],
+                "passed_first_year_exam": True,
+            },
+            "internship": {
+                "start_date": start.isoformat(),
+                "end_date": (start + timedelta(weeks=13) - timedelta(days=1)).isoformat(),
+                "specialty": "general_medicine",
+                "supervisor_commune_insee": ("11069", "11262")[variant % 2],  # Carcassonne, Narbonne
+                "zone": "zac",
+            },
+        }
+    if scheme == "haute-garonne":
+        return "", {
+            "student": {
+                "cycle": 3,
+                "specialty": "general_medicine",
+                "scholarship_holder": True,
+                "social_precarity": False,
+            },
+            "internship": {
+                "start_date": start.isoformat(),
+                "end_date": (start + timedelta(weeks=26) - timedelta(days=1)).isoformat(),
+                "commune_insee": ("31069", "31395")[variant % 2],  # Cazères, Montréjeau
+                "zone": "zip",
+            },
+        }
+    other_aid = {"erasmus": False, "other_collectivity_grant": False, "crous_mobility_aid": False}
+    student = {"establishment_in_region": True, "recognised_diploma": True, "apprentice": False}
+    profiles = [
+        (
+            "grant",
+            {"level": "M1", "scholarship_holder": True},
+            {"kind": "study", "weeks": 16, "country": "DE"},
+        ),
+        (
+            "grant",
+            {"level": "L3", "scholarship_holder": True},
+            {"kind": "internship", "weeks": 13, "country": "IE"},
+        ),
+        (
+            "eurocampus",
+            {"level": "M2", "scholarship_holder": False},
+            {
+                "kind": "study",
+                "weeks": 16,
+                "country": "ES",
+                "subdivision": "ES-CT",
+                "ects_credits": 30,
+                "host_independent": True,
+            },
+        ),
+        (
+            "cooperation",
+            {"level": "DUT", "scholarship_holder": False},
+            {"kind": "internship", "weeks": 8, "country": "DE", "partner_region": True},
+        ),
+    ]
+    aid, level, mobility = profiles[variant % len(profiles)]
+    mobility = dict(mobility)
+    weeks = mobility.pop("weeks")
+    return aid, {
+        "student": {**student, **level},
+        "mobility": {
+            **mobility,
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(weeks=weeks) - timedelta(days=3)).isoformat(),  # a Friday
+            "in_curriculum": True,
+        },
+        "other_aid": other_aid,
+    }
+
+
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` (ASCII-folded), small enough to build by hand."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = ascii_text.replace("\\", "").replace("(", "[").replace(")", "]")
+    stream = f"BT /F1 14 Tf 56 780 Td (Piece de demonstration) Tj 0 -24 Td ({ascii_text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Account:
+    role: str
+    email: str
+    first_name: str
+    last_name: str
+    authority: str = ""  # Authority.code, for officers
+    establishment: str = ""  # Establishment.uai, for establishment staff
+    superuser: bool = False
+
+
+ESTABLISHMENTS = [
+    # (UAI, name, city)
+    ("0311382J", "Université Toulouse Capitole", "Toulouse"),
+    ("0650048Z", "IUT de Tarbes", "Tarbes"),
+]
+
+ACCOUNTS = [
+    Account("Administrateur", "admin@example.org", "Alice", "Admin", superuser=True),
+    Account(
+        "Agent, Région Occitanie (Horizons)",
+        "agent.region@example.org",
+        "Rémi",
+        "Garrigues",
+        authority="region-occitanie",
+    ),
+    Account("Agent, Département de l'Aude", "agent.aude@example.org", "Odile", "Fabre", authority="cd11"),
+    Account(
+        "Agent, Département de la Haute-Garonne",
+        "agent.cd31@example.org",
+        "Hugo",
+        "Castex",
+        authority="cd31",
+    ),
+    Account(
+        "Scolarité, Université Toulouse Capitole",
+        "scolarite.capitole@example.org",
+        "Claire",
+        "Bonnet",
+        establishment="0311382J",
+    ),
+    Account(
+        "Scolarité, IUT de Tarbes",
+        "scolarite.iut-tarbes@example.org",
+        "Théo",
+        "Lacaze",
+        establishment="0650048Z",
+    ),
+    Account("Étudiante", "etudiante@example.org", "Léa", "Martin"),
+]
+STUDENT_EMAIL = "etudiante@example.org"
+
+
+class Command(BaseCommand):
+    help = "Crée les comptes et les dossiers de démonstration (sans effet s'ils existent déjà)."
+
+    def handle(self, *args, **options):
+        # The demo addresses are fictitious: the notifications of the seeded history stay out of
+        # any real mailbox and out of this command's output.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            with transaction.atomic():
+                users = self._accounts()
+                created = self._applications(users)
+        self._print_credentials(created)
+
+    # -- accounts --------------------------------------------------------------------------
+    def _accounts(self) -> dict[str, User]:
+        from allauth.account.models import EmailAddress
+
+        establishments = {
+            uai: Establishment.objects.get_or_create(uai=uai, defaults={"name": name, "city": city, "in_region": True})[
+                0
+            ]
+            for uai, name, city in ESTABLISHMENTS
+        }
+        users: dict[str, User] = {}
+        for account in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                email=account.email,
+                defaults={
+                    "username": account.email,
+                    "first_name": account.first_name,
+                    "last_name": account.last_name,
+                    "is_staff": account.superuser,
+                    "is_superuser": account.superuser,
+                },
+            )
+            # The printed password must work: restore it if someone changed it.
+            if created or not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            # Team accounts are created by us, so their addresses count as verified (allauth
+            # would otherwise send a confirmation link to a fictitious address at sign-in).
+            EmailAddress.objects.update_or_create(
+                user=user, email=account.email, defaults={"verified": True, "primary": True}
+            )
+            if account.authority:
+                OfficerMembership.objects.get_or_create(
+                    user=user, defaults={"authority": Authority.objects.get(code=account.authority)}
+                )
+            if account.establishment:
+                EstablishmentMembership.objects.get_or_create(
+                    user=user, establishment=establishments[account.establishment]
+                )
+            users[account.email] = user
+        return users
+
+    # -- applications ------------------------------------------------------------------------
+    def _applications(self, users: dict[str, User]) -> int:
+        student = users[STUDENT_EMAIL]
+        if Application.objects.filter(student=student).exists():
+            return 0  # seeded already: the whole seeding is one transaction, so it is complete.
+        today = timezone.localdate()
+        staff = {a.establishment: users[a.email] for a in ACCOUNTS if a.establishment}
+        officers = {a.authority: users[a.email] for a in ACCOUNTS if a.authority}
+        count = 0
+        for scheme in Scheme.objects.select_related("authority").order_by("code"):
+            officer = officers.get(scheme.authority.code)
+            for variant, state in enumerate(State):
+                if state == State.AWAITING_OPINION and not scheme.requires_establishment_opinion:
+                    continue
+                uai = ESTABLISHMENTS[1][0] if scheme.code == "horizons" and variant % 4 == 3 else ESTABLISHMENTS[0][0]
+                establishment = Establishment.objects.get(uai=uai) if scheme.requires_establishment_opinion else None
+                self._application(
+                    scheme=scheme,
+                    state=state,
+                    variant=variant,
+                    today=today,
+                    student=student,
+                    establishment=establishment,
+                    staff=staff.get(uai),
+                    officer=officer,
+                )
+                count += 1
+        return count
+
+    def _application(self, *, scheme, state, variant, today, student, establishment, staff, officer) -> Application:
+        from applications import services
+
+        aid, data = situation(scheme.code, today=today, variant=variant)
+        app = services.application_create(student=student, scheme=scheme, aid=aid, establishment=establishment)
+        app = services.application_update(
+            application=app,
+            by=student,
+            step=3,
+            data=data,
+            first_name=student.first_name,
+            last_name=student.last_name,
+            birth_date=date(2002, 4, 17),
+            phone="06 12 34 56 78",
+            address="12 rue des Lois\n31000 Toulouse",
+            iban="FR7630006000011234567890189",
+            account_holder=f"{student.first_name} {student.last_name}",
+        )
+        self._documents(app, student=student, variant=variant, complete=state != State.DRAFT)
+        if state == State.DRAFT:
+            return app
+        app = services.application_submit(application=app, by=student, today=today)
+        if state == State.WITHDRAWN:
+            return services.application_withdraw(
+                application=app, by=student, reason="J'ai obtenu une autre aide pour cette période."
+            )
+        if state == State.AWAITING_OPINION:
+            return app
+        if app.state == State.AWAITING_OPINION:
+            services.opinion_record(
+                application=app,
+                by=staff,
+                favourable=True,
+                comment="Inscription vérifiée ; la mobilité fait partie du cursus.",
+            )
+        if state == State.AWAITING_DOCUMENTS:
+            services.document_request_create(
+                application=app,
+                by=officer,
+                items=["bank_details"],
+                today=today,
+                message="Merci de joindre un RIB à votre nom.",
+            )
+        elif state == State.REJECTED_INCOMPLETE:
+            # A request left unanswered for three months: the nightly sweep rejects the file.
+            services.document_request_create(
+                application=app,
+                by=officer,
+                items=["bank_details"],
+                today=today - timedelta(days=92),
+                message="Merci de joindre un RIB à votre nom.",
+            )
+            services.incomplete_files_reject(today=today)
+        elif state == State.READY_FOR_DECISION:
+            services.application_mark_ready(application=app, by=officer)
+        elif state == State.CLOSED:
+            services.application_close(
+                application=app,
+                by=officer,
+                reason="Demande en double : un autre dossier couvre la même période.",
+            )
+        app.refresh_from_db()
+        return app
+
+    def _documents(self, app: Application, *, student, variant: int, complete: bool) -> None:
+        """The required documents (Art. 5): small PDFs, and for some Horizons files a written
+        explanation in place of the mobility agreement. A draft gets its first document only."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from applications import services
+        from applications.documents import KINDS
+        from applications.selectors import required_document_kinds
+
+        kinds = required_document_kinds(application=app)
+        for kind in kinds if complete else kinds[:1]:
+            if kind == "mobility_agreement" and variant % 3 == 2:
+                services.document_add(
+                    application=app,
+                    by=student,
+                    kind=kind,
+                    explanation="L'université d'accueil signe les conventions à la rentrée ; "
+                    "je la transmettrai dès réception.",
+                )
+                continue
+            upload = SimpleUploadedFile(
+                f"{kind.replace('_', '-')}.pdf",
+                demo_pdf(f"{KINDS[kind]} - {app.applicant_name}"),
+                content_type="application/pdf",
+            )
+            services.document_add(application=app, by=student, kind=kind, upload=upload)
+
+    # -- output ----------------------------------------------------------------------------------
+    def _print_credentials(self, created: int) -> None:
+        rows = [(a.role, a.email, DEMO_PASSWORD) for a in ACCOUNTS]
+        widths = [max(len(r[i]) for r in [("Rôle", "Adresse électronique", "Mot de passe"), *rows]) for i in range(3)]
+        line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+
+        def row(cells):
+            return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+        out = [
+            line,
+            row(("Rôle", "Adresse électronique", "Mot de passe")),
+            line,
+            *(row(r) for r in rows),
+            line,
+        ]
+        self.stdout.write("\n".join(out))
+        # Progress goes to stderr so that stdout (the credentials) is the same on every run.
+        self.stderr.write(
+            f"seed_demo: {created} dossiers de démonstration créés."
+            if created
+            else "seed_demo: données de démonstration déjà présentes, rien de créé."
+        )

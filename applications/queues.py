@@ -1,0 +1,211 @@
+"""Reads of the staff screens: the establishment's queue, the officer's queue and file page.
+
+Kept apart from selectors.py (same role, separate module so that parallel work does not collide).
+Every queryset here is scoped to what the user may see: a file outside that scope is simply not
+found (the views answer 404), so a guessed primary key reveals nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from accounts.rules import roles_of
+
+from .deadlines import REMINDER_BEFORE
+from .documents import KINDS
+from .models import Application, DocumentRequest, Event
+from .states import TRANSITIONS, State
+
+# "Échéance proche": an open document request whose deadline falls within this window (the same
+# 14 days as the reminder sent to the student).
+DUE_SOON = REMINDER_BEFORE
+
+
+# --- Establishment -----
+def establishment_applications(*, user) -> QuerySet[Application]:
+    """Submitted files of the user's establishments (any state but draft)."""
+    return (
+        Application.objects.filter(establishment_id__in=roles_of(user).establishment_ids)
+        .exclude(state=State.DRAFT)
+        .select_related("scheme", "establishment", "student", "opinion")
+    )
+
+
+def establishment_queue(*, user, validated: bool = False) -> QuerySet[Application]:
+    """Files awaiting the establishment's opinion, oldest first; or those already given one."""
+    qs = establishment_applications(user=user)
+    if validated:
+        return qs.filter(opinion__isnull=False).order_by("-opinion__given_at", "-pk")
+    return qs.filter(state=State.AWAITING_OPINION).order_by("submitted_at", "pk")
+
+
+# --- Officer -----
+def officer_applications(*, user) -> QuerySet[Application]:
+    """Submitted files of the schemes funded by the officer's authority."""
+    return (
+        Application.objects.filter(scheme_id__in=roles_of(user).officer_scheme_ids)
+        .exclude(state=State.DRAFT)
+        .select_related("scheme", "establishment", "student")
+    )
+
+
+def officer_file(*, user) -> QuerySet[Application]:
+    """The officer's files with everything the file page shows, in a fixed number of queries."""
+    return (
+        officer_applications(user=user)
+        .select_related("opinion__given_by")
+        .prefetch_related(
+            "documents__uploaded_by",
+            "document_requests",
+            "events",
+            "messages__author",
+            "notes__author",
+        )
+    )
+
+
+def _open_request_due_within(today: date, window: timedelta):
+    return (
+        DocumentRequest.objects.filter(
+            application=OuterRef("pk"), answered_at__isnull=True, expired_at__isnull=True
+        )
+        .annotate(deadline_on=Coalesce("extended_to", "due_on"))
+        .filter(deadline_on__range=(today, today + window))
+    )
+
+
+def officer_queue(
+    *, user, filters: dict[str, Any], today: date, with_state: bool = True
+) -> QuerySet[Application]:
+    """The officer's files, filtered (already validated values, see staff_forms.QueueFilterForm)
+    and sorted by submission date, oldest first (files are instructed in order of arrival)."""
+    qs = officer_applications(user=user)
+    if with_state and filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("year"):
+        qs = qs.filter(academic_year=filters["year"])
+    if filters.get("establishment"):
+        qs = qs.filter(establishment=filters["establishment"])
+    if filters.get("scheme"):
+        qs = qs.filter(scheme=filters["scheme"])
+    if filters.get("aid"):
+        qs = qs.filter(aid=filters["aid"])
+    if filters.get("due_soon"):
+        qs = qs.filter(Exists(_open_request_due_within(today, DUE_SOON)))
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(
+            Q(reference__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(student__last_name__icontains=q)
+            | Q(student__first_name__icontains=q)
+        )
+    return qs.order_by("submitted_at", "pk")
+
+
+def officer_state_counts(
+    *, user, filters: dict[str, Any], today: date
+) -> list[tuple[str, str, int]]:
+    """(state, label, count) for every state but draft, under the other filters."""
+    counts = dict(
+        officer_queue(user=user, filters=filters, today=today, with_state=False)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    return [(s.value, str(s.label), counts.get(s.value, 0)) for s in State if s != State.DRAFT]
+
+
+def officer_academic_years(*, user) -> list[int]:
+    return list(
+        officer_applications(user=user)
+        .exclude(academic_year__isnull=True)
+        .order_by("-academic_year")
+        .values_list("academic_year", flat=True)
+        .distinct()
+    )
+
+
+def open_document_requests(application: Application) -> list[DocumentRequest]:
+    """Requests still waiting for the student (uses the prefetched rows)."""
+    return [
+        r for r in application.document_requests.all() if not r.answered_at and not r.expired_at
+    ]
+
+
+def current_documents(application: Application) -> list:
+    return [d for d in application.documents.all() if not d.superseded]
+
+
+# --- Presentation helpers (pure) -----
+EVENT_LABELS: dict[str, str] = {
+    "created": "Création du brouillon",
+    "document_added": "Pièce ajoutée",
+    "deadline_extended": "Délai prolongé",
+    "message": "Message",
+    **{name: str(label) for name, _sources, _targets, _role, label in TRANSITIONS},
+}
+
+
+def state_label(value: str) -> str:
+    try:
+        return str(State(value).label)
+    except ValueError:
+        return value
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    kind: str
+    label: str
+    from_label: str
+    to_label: str
+    reason: str
+
+
+def timeline(events: list[Event]) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=e.created_at,
+            actor=e.actor_label,
+            kind=e.kind,
+            label=EVENT_LABELS.get(e.kind, e.kind),
+            from_label=state_label(e.from_state) if e.from_state else "",
+            to_label=state_label(e.to_state) if e.to_state else "",
+            reason=e.reason,
+        )
+        for e in events
+    ]
+
+
+def declared_situation(data: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """The declared situation flattened to (path, value) lines, in the order it was stored."""
+    lines: list[tuple[str, str]] = []
+    for key, value in (data or {}).items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            lines.extend(declared_situation(value, path))
+        elif isinstance(value, bool):
+            lines.append((path, "oui" if value else "non"))
+        elif isinstance(value, list):
+            lines.append((path, ", ".join(str(v) for v in value) or "—"))
+        else:
+            lines.append((path, "—" if value in (None, "") else str(value)))
+    return lines
+
+
+def kind_labels(items: list[str]) -> list[str]:
+    return [str(KINDS.get(i, i)) for i in items]
+
+
+def officer_schemes(*, user) -> QuerySet:
+    from schemes.models import Scheme
+
+    return Scheme.objects.filter(pk__in=roles_of(user).officer_scheme_ids).order_by("code")

@@ -1,0 +1,37 @@
+"""Public pages of the schemes app: the home page and the student simulator (no login)."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from .forms import AID_CHOICES, SCHEME_CHOICES, SimulatorForm
+from .inputs import InvalidInput
+from .simulation import validate_batch, verdicts_for
+
+
+def home(request):
+    return render(request, "schemes/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def simulator(request):
+    # POST, though the calculation changes nothing: it keeps a student's situation out of URLs
+    # and server logs.
+    form = SimulatorForm(request.POST if request.method == "POST" else None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The engine path of the CLI and the API, kept at the Verdict level for Reason.advice.
+            cases = validate_batch([form.payload()], indexed=False)
+            verdict = verdicts_for(cases, today=timezone.localdate())[0]
+        except InvalidInput as exc:
+            form.add_engine_errors(exc.errors)
+    context = {"form": form, "verdict": verdict}
+    if verdict:
+        context.update(
+            scheme_label=dict(SCHEME_CHOICES)[verdict.scheme],
+            aid_label=dict(AID_CHOICES).get(verdict.aid),
+        )
+    return render(request, "schemes/simulator.html", context)

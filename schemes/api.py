@@ -16,7 +16,7 @@ from ninja import NinjaAPI, Schema
 from pydantic.json_schema import models_json_schema
 
 from .inputs import AudeIn, HauteGaronneIn, HorizonsIn, InvalidInput
-from .management.commands.simulate import decode_payload, dump_result, simulate_payload
+from .simulation import decode_payload, dump_result, simulate_payload
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json; charset=utf-8"

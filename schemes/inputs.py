@@ -268,6 +268,20 @@ def _cross_field_errors(case: CaseIn) -> list[tuple[str, str]]:
     return errors
 
 
+def _date_order_errors(data: dict, scheme: str, known: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """"End before start" on the raw data, so that a form with other mistakes shows it at once
+    rather than on the next try (the full cross-field check runs once every field is valid)."""
+    section = "mobility" if scheme == "horizons" else "internship"
+    dates = data.get(section)
+    if not isinstance(dates, dict) or any(f.startswith(f"{section}.") and "date" in f for f, _ in known):
+        return []
+    try:
+        start, end = _iso_date(dates.get("start_date")), _iso_date(dates.get("end_date"))
+    except ValueError:
+        return []
+    return [(f"{section}.end_date", "la date de fin précède la date de début")] if end < start else []
+
+
 def parse_case(data: Any) -> CaseIn:
     """Validate one case; raises InvalidInput listing every problem found."""
     if not isinstance(data, dict):
@@ -280,7 +294,8 @@ def parse_case(data: Any) -> CaseIn:
     try:
         case = MODELS[scheme].model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput([(_path(e["loc"]), _message(e)) for e in exc.errors()]) from None
+        errors = [(_path(e["loc"]), _message(e)) for e in exc.errors()]
+        raise InvalidInput(errors + _date_order_errors(data, scheme, errors)) from None
     errors = _cross_field_errors(case)
     if errors:
         raise InvalidInput(errors)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ..facts import AudeFacts, HauteGaronneFacts, Zone
 from .durations import whole_months
 from .money import ZERO, eur, money
-from .parameters import HG_ACT, ParameterSnapshot, AU_ACT
+from .parameters import AU_ACT, HG_ACT, ParameterSnapshot
 from .results import Line, Reasons, Verdict
 
 GENERAL_MEDICINE = "general_medicine"

@@ -7,53 +7,16 @@ nothing on standard output, and one `field.path: message` line per problem on st
 
 from __future__ import annotations
 
-import json
 import sys
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from schemes.inputs import InvalidInput
-from schemes.simulation import simulate_batch, simulate_one
+from schemes.simulation import decode_payload, dump_result, simulate_payload
 
 EXIT_INVALID = 2
-
-
-def decode_payload(text: str) -> Any:
-    """Decode the contract's JSON, keeping money exact (floats become Decimal).
-
-    Shared with the HTTP API so that both read a body the same way. Raises InvalidInput.
-    """
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        message = f"JSON invalide : {exc.msg} (ligne {exc.lineno}, colonne {exc.colno})"
-        raise InvalidInput([("(corps)", message)]) from None
-    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
-        raise InvalidInput([("(corps)", f"JSON invalide : {exc}")]) from None
-    except RecursionError:
-        raise InvalidInput([("(corps)", "JSON trop profondément imbriqué")]) from None
-
-
-def _reject_constant(name: str) -> Any:
-    # JSON has no NaN nor Infinity; Python's decoder accepts them unless told otherwise.
-    raise ValueError(f"{name} n'est pas un nombre JSON")
-
-
-def simulate_payload(payload: Any, *, today) -> dict[str, Any] | list[dict[str, Any]]:
-    """One object gives one result, an array an array in the same order. Raises InvalidInput."""
-    if isinstance(payload, list):
-        return simulate_batch(payload, today=today)
-    if isinstance(payload, dict):
-        return simulate_one(payload, today=today)
-    raise InvalidInput([("(racine)", "objet JSON ou tableau d'objets attendu")])
-
-
-def dump_result(result: Any) -> str:
-    return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 class Command(BaseCommand):

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "aid_portal.middleware.AccessDeniedLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -17,6 +17,7 @@ SUBJECTS = {
     "closed": _("Votre demande %(ref)s est classée sans suite"),
     "withdrawn": _("Votre demande %(ref)s est retirée"),
     "message": _("Nouveau message sur votre demande %(ref)s"),
+    "student_message": _("Message de l'étudiant sur le dossier %(ref)s"),
 }
 
 BODIES = {
@@ -44,12 +45,21 @@ BODIES = {
     "closed": _("Bonjour,\n\nVotre demande %(ref)s est classée sans suite. Motif : %(reason)s\n"),
     "withdrawn": _("Bonjour,\n\nVotre demande %(ref)s a été retirée à votre demande.\n"),
     "message": _("Bonjour,\n\nUn nouveau message a été déposé sur votre demande %(ref)s. Connectez-vous au portail pour le lire.\n"),
+    "student_message": _("Bonjour,\n\nL'étudiant a déposé un message sur le dossier %(ref)s. Connectez-vous au portail pour le lire.\n"),
 }
 
 
 def application_mail_send(*, application: Application, kind: str, **extra: str) -> int:
-    """Send one notification about a file to its student; returns the number of e-mails sent."""
-    if not application.student.email:
+    """Send one notification about a file to its student (or, for a student's message, to the
+    officers of its authority); returns the number of e-mails sent."""
+    if kind == "student_message":
+        recipients = list(
+            application.scheme.authority.officers.filter(user__is_active=True)
+            .exclude(user__email__isnull=True).values_list("user__email", flat=True)
+        )
+    else:
+        recipients = [application.student.email] if application.student.email else []
+    if not recipients:
         return 0
     context = {
         "ref": application.reference or "",
@@ -65,5 +75,5 @@ def application_mail_send(*, application: Application, kind: str, **extra: str) 
         SUBJECTS[kind] % context,
         BODIES[kind] % context,
         settings.DEFAULT_FROM_EMAIL,
-        [application.student.email],
+        recipients,
     )

@@ -330,8 +330,7 @@ def message_post(*, application: Application, by, body: str, attachment=None) ->
             msg.attachment.save(f"message{ALLOWED_TYPES[fields['content_type']]}", attachment, save=False)
         msg.save()
         event_record(application=app, kind="message", actor=by, payload={"message": msg.pk})
-        if not is_student:
-            _notify(app, "message")
+        _notify(app, "student_message" if is_student else "message")
     return msg
 
 

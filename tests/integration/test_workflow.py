@@ -283,3 +283,14 @@ def test_events_cannot_be_changed_and_tampering_is_reported(actors, capsys):
     with pytest.raises(SystemExit):
         call_command("verify_events")
     assert "last events removed" in capsys.readouterr().err
+
+
+def test_messages_notify_the_other_side(actors, django_capture_on_commit_callbacks):
+    app = in_instruction(actors)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_post(application=app, by=actors["student"], body="Mon attestation arrive")
+    assert mail.outbox[-1].to == ["agent@example.org"]  # the officers of the Région, not of the Aude
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_post(application=app, by=actors["officer"], body="Bien reçu")
+    assert mail.outbox[-1].to == ["etu@example.org"]

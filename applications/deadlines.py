@@ -23,3 +23,12 @@ def is_expired(deadline: date, today: date) -> bool:
 
 def reminder_due(deadline: date, today: date) -> bool:
     return deadline - REMINDER_BEFORE <= today <= deadline
+
+
+# Art. 13: a recours gracieux within 2 months of the notification of the decision.
+APPEAL_DELAY = relativedelta(months=2)
+
+
+def appeal_deadline(notified_on: date) -> date:
+    """Last day to file a recours gracieux (notified 15 January: until 15 March included)."""
+    return notified_on + APPEAL_DELAY

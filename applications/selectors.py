@@ -14,16 +14,21 @@ from .documents import required_kinds
 from .models import Application, Document, DocumentRequest
 
 
-def application_verdict(*, application: Application, today: date) -> Verdict:
-    """The engine's answer on the file's declared situation, through the simulator's own path.
-    Raises InvalidInput when the declared data are incomplete or invalid."""
+def application_case_data(application: Application) -> dict:
+    """The file's declared situation as one simulation-contract case."""
     data = dict(application.data or {})
     data["scheme"] = application.scheme.code
     if application.scheme.code == "horizons":
         data["aid"] = application.aid or data.get("aid")
     if application.submitted_at and "submitted_on" not in data:
         data["submitted_on"] = application.submitted_at.date().isoformat()
-    cases = validate_batch([data], indexed=False)
+    return data
+
+
+def application_verdict(*, application: Application, today: date) -> Verdict:
+    """The engine's answer on the file's declared situation, through the simulator's own path.
+    Raises InvalidInput when the declared data are incomplete or invalid."""
+    cases = validate_batch([application_case_data(application)], indexed=False)
     return verdicts_for(cases, today=today)[0]
 
 

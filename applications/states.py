@@ -15,6 +15,10 @@ class State(models.TextChoices):
     IN_INSTRUCTION = "in_instruction", _("En cours d'instruction")
     AWAITING_DOCUMENTS = "awaiting_documents", _("Pièces demandées")
     READY_FOR_DECISION = "ready_for_decision", _("Prêt pour décision")
+    GRANTED = "granted", _("Aide attribuée")
+    REJECTED = "rejected", _("Demande rejetée")
+    UNDER_APPEAL = "under_appeal", _("Recours gracieux en cours")
+    CANCELLED = "cancelled", _("Aide annulée")
     CLOSED = "closed", _("Classé sans suite")
     REJECTED_INCOMPLETE = "rejected_incomplete", _("Rejeté : dossier incomplet")
     WITHDRAWN = "withdrawn", _("Retiré par l'étudiant")
@@ -30,7 +34,9 @@ UNDECIDED = (
 )
 # States in which the file is the authority's to instruct.
 INSTRUCTION = (State.IN_INSTRUCTION, State.AWAITING_DOCUMENTS, State.READY_FOR_DECISION)
-FINAL = (State.CLOSED, State.REJECTED_INCOMPLETE, State.WITHDRAWN)
+# A decision has been taken: an appeal (Art. 13) or a reported change (Art. 10) may follow.
+DECIDED = (State.GRANTED, State.REJECTED)
+FINAL = (State.CLOSED, State.REJECTED_INCOMPLETE, State.WITHDRAWN, State.CANCELLED)
 
 # (transition, sources, target(s), actor role, label)
 TRANSITIONS = [
@@ -42,4 +48,9 @@ TRANSITIONS = [
     ("mark_ready", [State.IN_INSTRUCTION], [State.READY_FOR_DECISION], "officer", _("Déclarer prêt pour décision")),
     ("close", list(INSTRUCTION), [State.CLOSED], "officer", _("Classer sans suite")),
     ("withdraw", list(UNDECIDED), [State.WITHDRAWN], "student", _("Retirer la demande")),
+    ("decide", [State.READY_FOR_DECISION], [State.GRANTED, State.REJECTED], "officer", _("Décider (clôture de la séance)")),
+    ("appeal", list(DECIDED), [State.UNDER_APPEAL], "student", _("Former un recours gracieux")),
+    ("uphold", [State.UNDER_APPEAL], [State.GRANTED, State.REJECTED], "officer", _("Maintenir la décision")),
+    ("reopen", [State.UNDER_APPEAL], [State.IN_INSTRUCTION], "officer", _("Réformer : rouvrir l'instruction")),
+    ("cancel", [State.GRANTED], [State.CANCELLED], "officer", _("Annuler l'aide (annulation de la mobilité)")),
 ]

@@ -1,4 +1,10 @@
-from .views import staff, student
+from .views import aftercare, letters, sessions, staff, student
 
 app_name = "applications"
-urlpatterns = [*student.urlpatterns, *staff.urlpatterns]
+urlpatterns = [
+    *student.urlpatterns,
+    *staff.urlpatterns,
+    *sessions.urlpatterns,
+    *letters.urlpatterns,
+    *aftercare.urlpatterns,
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -196,6 +196,8 @@ class ParameterValue:
     value: Any
     valid_from: date
     article: str
+    # The stored JSON, so that a decision's snapshot can rebuild exactly this value later.
+    raw: Any = field(default=None, compare=False)
 
 
 class ParameterSnapshot:
@@ -249,7 +251,9 @@ class ParameterTimeline:
         return cls(
             scheme,
             (
-                ParameterValue(key, parse_value(scheme, key, raw), valid_from, PARAMETER_SPECS[(scheme, key)].article)
+                ParameterValue(
+                    key, parse_value(scheme, key, raw), valid_from, PARAMETER_SPECS[(scheme, key)].article, raw
+                )
                 for key, valid_from, raw in rows
             ),
         )

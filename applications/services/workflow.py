@@ -19,18 +19,18 @@ from schemes.engine.durations import academic_year_start
 from schemes.inputs import InvalidInput
 from schemes.models import Scheme
 
-from . import deadlines
-from .documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
-from .events import event_record, transition_recorded
-from .models import Application, Document, DocumentRequest, Message, Note, Opinion
-from .selectors import (
+from .. import deadlines
+from ..documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
+from ..events import event_record, transition_recorded
+from ..models import Application, Document, DocumentRequest, Message, Note, Opinion
+from ..selectors import (
     application_verdict,
     application_verdict_or_errors,
     documents_current,
     required_document_kinds,
 )
-from .states import State
-from .tasks import send_application_mail
+from ..states import State
+from ..tasks import send_application_mail
 
 # Conditions no document can cure (issue #3): a Horizons file sent on or after the mobility's
 # start, or after 30 June, is refused at submission rather than left to be rejected later.
@@ -349,8 +349,8 @@ def incomplete_files_reject(*, today: date) -> int:
 
     Set-based: a fixed number of queries whatever the number of files. Running it twice rejects
     nothing more: the second run finds no file still awaiting documents past its deadline."""
-    from .events import compute_hash
-    from .models import Event
+    from ..events import compute_hash
+    from ..models import Event
 
     now = timezone.now()
     with transaction.atomic():

@@ -14,8 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from .documents import KINDS
-from .states import INSTRUCTION, UNDECIDED, State
+from ..documents import KINDS
+from ..states import DECIDED, INSTRUCTION, UNDECIDED, State
 
 
 class Application(FSMModelMixin, models.Model):
@@ -39,6 +39,10 @@ class Application(FSMModelMixin, models.Model):
     account_holder = models.CharField(_("titulaire du compte"), max_length=150, blank=True)
 
     state = FSMField(_("état"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    # The decision in force (the last one taken: initial, after an appeal, or amended, Art. 10).
+    current_decision = models.ForeignKey(
+        "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("décision en vigueur")
+    )
     academic_year = models.PositiveSmallIntegerField(
         _("année universitaire"), null=True, blank=True, db_index=True,
         help_text=_("Première année civile de l'année universitaire (2025 pour 2025-2026)."),
@@ -110,6 +114,26 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=state, source=list(UNDECIDED), target=State.WITHDRAWN)
     def withdraw(self):
+        pass
+
+    @transition(field=state, source=State.READY_FOR_DECISION, target=RETURN_VALUE(State.GRANTED, State.REJECTED))
+    def decide(self, *, granted: bool):
+        return State.GRANTED if granted else State.REJECTED
+
+    @transition(field=state, source=list(DECIDED), target=State.UNDER_APPEAL)
+    def appeal(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_APPEAL, target=RETURN_VALUE(State.GRANTED, State.REJECTED))
+    def uphold(self, *, granted: bool):
+        return State.GRANTED if granted else State.REJECTED
+
+    @transition(field=state, source=State.UNDER_APPEAL, target=State.IN_INSTRUCTION)
+    def reopen(self):
+        pass
+
+    @transition(field=state, source=State.GRANTED, target=State.CANCELLED)
+    def cancel(self):
         pass
 
 

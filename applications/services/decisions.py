@@ -1,0 +1,412 @@
+"""Decisions: commission sessions, the decision act, appeals (Art. 13) and changes after the
+decision (Art. 10).
+
+Lock order, everywhere: the session row, then application rows by ascending pk. Letters are
+rendered and sent by tasks after commit (applications.tasks), never inside the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schemes.engine.durations import academic_year_start
+from schemes.inputs import InvalidInput
+from schemes.models import Scheme
+from schemes.selectors import parameter_timelines
+
+from .. import deadlines
+from ..events import event_record, transition_recorded
+from ..models import Appeal, Application, ChangeReport, CommissionSession, Decision, SessionEntry
+from ..models.decisions import Outcome
+from ..selectors import application_verdict
+from ..snapshots import snapshot_build
+from ..states import DECIDED, State
+from .workflow import ServiceError, _check_officer, _locked, _merge
+
+CLOSING_BATCH = 100
+
+
+def _officer_of(scheme: Scheme, by) -> None:
+    membership = getattr(by, "officer_membership", None)
+    if membership is None or membership.authority_id != scheme.authority_id:
+        raise ServiceError(_("Seuls les agents de %(a)s gèrent les séances de ce dispositif.") % {"a": scheme.authority.name})
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+def session_create(*, scheme: Scheme, title: str, meeting_date: date, by) -> CommissionSession:
+    _officer_of(scheme, by)
+    if not title.strip():
+        raise ServiceError(_("Donnez un intitulé à la séance."), field="title")
+    return CommissionSession.objects.create(scheme=scheme, title=title.strip(), meeting_date=meeting_date, created_by=by)
+
+
+def session_add_files(*, session: CommissionSession, applications, by, today: date) -> int:
+    """Put files ready for decision on the session's agenda, with the engine's proposed amount."""
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            raise ServiceError(_("La séance est close : on ne peut plus y inscrire de dossier."))
+        ids = [a.pk for a in applications]
+        files = (
+            Application.objects.select_for_update().select_related("scheme")
+            .filter(pk__in=ids, scheme=session.scheme, state=State.READY_FOR_DECISION)
+            .exclude(session_entries__decided=False).order_by("pk")
+        )
+        entries = []
+        for app in files:
+            try:
+                proposed = application_verdict(application=app, today=today).amount
+            except InvalidInput:
+                proposed = Decimal("0.00")
+            entries.append(SessionEntry(session=session, application=app, proposed_amount=proposed))
+        SessionEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def session_entry_remove(*, entry: SessionEntry, by) -> None:
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().get(pk=entry.session_id)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            raise ServiceError(_("La séance est close."))
+        SessionEntry.objects.filter(pk=entry.pk, decided=False).delete()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the scheme may still grant: a number of beneficiaries or an envelope in euros."""
+
+    kind: str  # "quota" or "envelope"
+    label: str
+    limit: Decimal
+    used: Decimal  # granted by decisions in force
+    recorded: Decimal  # granted in this session's recorded entries, not yet decided
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.limit - self.used - self.recorded
+
+
+def session_budget(*, session: CommissionSession, excluding: SessionEntry | None = None) -> Budget:
+    """Haute-Garonne: 10 beneficiaries per academic year; Aude: 15 per 6-month session (half-year
+    of the meeting); Horizons: the year's envelope in euros. Periods are those of the meeting date."""
+    code, on = session.scheme.code, session.meeting_date
+    params = parameter_timelines([code])[code].at(on)
+    granted = Application.objects.filter(scheme=session.scheme, current_decision__outcome=Outcome.GRANTED)
+    pending = session.entries.filter(outcome=Outcome.GRANTED, decided=False)
+    if excluding is not None:
+        pending = pending.exclude(pk=excluding.pk)
+    if code == "aude":
+        first_month = 1 if on.month <= 6 else 7
+        half = Q(current_decision__decided_on__year=on.year, current_decision__decided_on__month__gte=first_month,
+                 current_decision__decided_on__month__lte=first_month + 5)
+        return Budget("quota", _("Étudiants aidés ce semestre"), Decimal(params["session_quota"]),
+                      Decimal(granted.filter(half).count()), Decimal(pending.count()))
+    year = academic_year_start(on)
+    if code == "haute-garonne":
+        return Budget("quota", _("Bénéficiaires de l'année universitaire"), Decimal(params["annual_quota"]),
+                      Decimal(granted.filter(academic_year=year).count()), Decimal(pending.count()))
+    used = granted.filter(academic_year=year).aggregate(s=Sum("current_decision__amount"))["s"] or Decimal("0")
+    recorded = pending.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return Budget("envelope", _("Enveloppe de l'année universitaire"), params["annual_envelope"], used, recorded)
+
+
+def session_entry_record(*, entry: SessionEntry, outcome: str, by, amount: Decimal | None = None,
+                         motivation: str = "", confirm_over_budget: bool = False) -> SessionEntry:
+    """Record the commission's decision on one file (granted with its amount, or rejected with a
+    motivation). Going over the quota or envelope needs an explicit confirmation, recorded."""
+    if outcome not in Outcome.values:
+        raise ServiceError(_("Choisissez attribution ou rejet."), field="outcome")
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=entry.session_id)
+        _officer_of(session.scheme, by)
+        entry = SessionEntry.objects.select_for_update().select_related("application").get(pk=entry.pk)
+        if session.status != CommissionSession.Status.OPEN or entry.decided:
+            raise ServiceError(_("La séance est close : la décision ne peut plus être modifiée."))
+        if outcome == Outcome.REJECTED:
+            if not motivation.strip():
+                raise ServiceError(_("Un rejet doit être motivé (art. 8)."), field="motivation")
+            amount = Decimal("0.00")
+        else:
+            if amount is None or amount <= 0:
+                raise ServiceError(_("Indiquez le montant attribué."), field="amount")
+            if amount > entry.proposed_amount:
+                raise ServiceError(
+                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s €).") % {"p": entry.proposed_amount},
+                    field="amount",
+                )
+            budget = session_budget(session=session, excluding=entry)
+            need = Decimal(1) if budget.kind == "quota" else amount
+            if need > budget.remaining and not confirm_over_budget:
+                raise ServiceError(
+                    _("Cette attribution dépasse %(label)s (reste : %(rest)s). Confirmez le dépassement pour l'enregistrer.")
+                    % {"label": budget.label.lower(), "rest": budget.remaining},
+                    field="confirm_over_budget",
+                )
+            confirm_over_budget = confirm_over_budget and need > budget.remaining
+        entry.outcome, entry.amount, entry.motivation = outcome, amount, motivation.strip()
+        entry.over_quota_confirmed = bool(confirm_over_budget)
+        entry.recorded_by, entry.recorded_at = by, timezone.now()
+        entry.save()
+        app = _locked(entry.application)
+        event_record(application=app, kind="decision_recorded", actor=by, reason=entry.motivation,
+                     payload={"session": session.pk, "outcome": outcome, "amount": str(amount),
+                              "over_budget_confirmed": entry.over_quota_confirmed})
+    return entry
+
+
+def session_close_start(*, session: CommissionSession, by, today: date) -> CommissionSession:
+    """Close the session: fix the decision act (number and date) and decide every file, in
+    batches, in a background task that reports its progress. Safe to call twice: the second call
+    finds the session closing or closed and changes nothing."""
+    from ..tasks import close_session
+
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            return session
+        entries = session.entries.all()
+        if not entries.exists():
+            raise ServiceError(_("La séance n'a aucun dossier."))
+        undecided = entries.filter(outcome="").count()
+        if undecided:
+            raise ServiceError(_("%(n)d dossier(s) sans décision enregistrée.") % {"n": undecided})
+        year_count = CommissionSession.objects.filter(scheme=session.scheme, act_date__year=today.year).count()
+        session.status = CommissionSession.Status.CLOSING
+        session.act_date = today
+        session.act_number = f"{session.scheme.code.upper()}-{today.year}-{year_count + 1:03d}"
+        session.closed_by, session.progress_total, session.progress_done = by, entries.count(), 0
+        session.save()
+        transaction.on_commit(lambda: close_session.delay(session.pk))
+    return session
+
+
+def session_close_run(*, session_id: int) -> int:
+    """Decide the session's files in batches (each its own transaction), then mark it closed.
+    Re-running it after a crash resumes where it stopped: decided entries are skipped and the
+    unique constraint on (file, session) forbids a second decision."""
+    session = CommissionSession.objects.select_related("scheme", "closed_by").get(pk=session_id)
+    if session.status == CommissionSession.Status.CLOSED:
+        return 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                SessionEntry.objects.select_for_update(skip_locked=True)
+                .filter(session_id=session_id, decided=False).order_by("application_id")[:CLOSING_BATCH]
+            )
+            if not batch:
+                break
+            for entry in batch:
+                _decide(entry=entry, session=session)
+            done += len(batch)
+            CommissionSession.objects.filter(pk=session_id).update(
+                progress_done=SessionEntry.objects.filter(session_id=session_id, decided=True).count()
+            )
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().get(pk=session_id)
+        if not session.entries.filter(decided=False).exists() and session.status != CommissionSession.Status.CLOSED:
+            session.status, session.closed_at = CommissionSession.Status.CLOSED, timezone.now()
+            session.progress_done = session.progress_total
+            session.save()
+    return done
+
+
+def _decide(*, entry: SessionEntry, session: CommissionSession) -> Decision | None:
+    from ..tasks import issue_decision_letters
+
+    app = _locked(entry.application)
+    if app.state != State.READY_FOR_DECISION:
+        entry.decided = True
+        entry.save(update_fields=["decided"])
+        return None
+    _verdict, snapshot = snapshot_build(application=app, today=session.act_date)
+    previous = app.current_decision
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                application=app, session=session, entry=entry,
+                kind=Decision.Kind.APPEAL if previous else Decision.Kind.INITIAL,
+                outcome=entry.outcome, amount=entry.amount, motivation=entry.motivation,
+                decided_on=session.act_date, act_number=session.act_number, snapshot=snapshot,
+                supersedes=previous, created_by=session.closed_by,
+            )
+    except IntegrityError:
+        return None  # decided already by a concurrent run
+    before = app.state
+    app.decide(granted=entry.outcome == Outcome.GRANTED)
+    app.current_decision = decision
+    app.save()
+    transition_recorded(application=app, kind="decide", actor=session.closed_by, from_state=before,
+                        reason=entry.motivation, payload={"decision": decision.pk, "amount": str(decision.amount),
+                                                          "act": session.act_number})
+    entry.decided = True
+    entry.save(update_fields=["decided"])
+    transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+    return decision
+
+
+def session_beneficiaries(*, session: CommissionSession):
+    """The decision act's list, for the Commission Permanente (Horizons Art. 7)."""
+    return (
+        Decision.objects.filter(session=session).select_related("application__establishment", "application__student")
+        .order_by("outcome", "application__last_name", "application__first_name")
+    )
+
+
+# --- After the decision -----------------------------------------------------------------------
+def decision_notified(*, decision: Decision, on: date) -> None:
+    Decision.objects.filter(pk=decision.pk, notified_on__isnull=True).update(notified_on=on)
+
+
+def appeal_file(*, application: Application, by, grounds: str, today: date) -> Appeal:
+    """A recours gracieux to the President within 2 months of notification (Art. 13)."""
+    if not grounds.strip():
+        raise ServiceError(_("Exposez les motifs de votre recours."), field="grounds")
+    with transaction.atomic():
+        app = _locked(application)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul l'étudiant peut former un recours sur sa demande."))
+        decision = app.current_decision
+        if app.state not in DECIDED or decision is None:
+            raise ServiceError(_("Un recours n'est possible que contre une décision notifiée."))
+        if decision.notified_on is None:
+            raise ServiceError(_("La décision n'a pas encore été notifiée."))
+        last_day = deadlines.appeal_deadline(decision.notified_on)
+        if today > last_day:
+            raise ServiceError(
+                _("Le délai de recours gracieux de deux mois à compter de la notification (le %(n)s) a expiré "
+                  "le %(d)s (art. 13). Un recours contentieux reste possible devant le tribunal administratif.")
+                % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
+            )
+        appeal = Appeal.objects.create(application=app, decision=decision, grounds=grounds.strip(), filed_by=by, filed_on=today)
+        before = app.state
+        app.appeal()
+        app.save()
+        transition_recorded(application=app, kind="appeal", actor=by, from_state=before, reason=appeal.grounds,
+                            payload={"appeal": appeal.pk})
+    return appeal
+
+
+def appeal_decide(*, appeal: Appeal, by, uphold: bool, answer: str) -> Appeal:
+    """Uphold the decision, or change it: the file goes back to instruction, to be decided again
+    in a later session (the new decision supersedes the old one). A letter answers either way."""
+    from ..models import Letter
+    from ..tasks import issue_letter
+
+    if not answer.strip():
+        raise ServiceError(_("La réponse au recours doit être motivée."), field="answer")
+    with transaction.atomic():
+        app = _locked(appeal.application)
+        _check_officer(app, by)
+        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if appeal.status != Appeal.Status.PENDING:
+            raise ServiceError(_("Ce recours a déjà reçu une réponse."))
+        before = app.state
+        if uphold:
+            app.uphold(granted=app.current_decision.outcome == Outcome.GRANTED)
+            appeal.status, kind = Appeal.Status.UPHELD, Letter.Kind.APPEAL_UPHELD
+        else:
+            app.reopen()
+            appeal.status, kind = Appeal.Status.REOPENED, Letter.Kind.APPEAL_REOPENED
+        app.save()
+        appeal.reviewed_by, appeal.reviewed_at, appeal.answer = by, timezone.now(), answer.strip()
+        appeal.save()
+        transition_recorded(application=app, kind="uphold" if uphold else "reopen", actor=by, from_state=before,
+                            reason=appeal.answer, payload={"appeal": appeal.pk})
+        decision_id = app.current_decision_id
+        transaction.on_commit(lambda: issue_letter.delay(app.pk, kind, decision_id))
+    return appeal
+
+
+def change_report(*, application: Application, by, kind: str, description: str, changes: dict | None,
+                  today: date) -> ChangeReport:
+    """Art. 10: the beneficiary reports a change; an extension must be asked during the mobility."""
+    if kind not in ChangeReport.Kind.values:
+        raise ServiceError(_("Choisissez la nature de la modification."), field="kind")
+    if not description.strip():
+        raise ServiceError(_("Décrivez la modification."), field="description")
+    with transaction.atomic():
+        app = _locked(application)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul l'étudiant peut signaler une modification de sa mobilité."))
+        if app.state != State.GRANTED or app.current_decision is None:
+            raise ServiceError(_("Un signalement n'est possible que pour une aide attribuée."))
+        if kind == ChangeReport.Kind.EXTENSION:
+            section = (app.data or {}).get("mobility") or (app.data or {}).get("internship") or {}
+            end = date.fromisoformat(section["end_date"])
+            if today > end:
+                raise ServiceError(
+                    _("Une demande de prolongation doit être faite pendant la mobilité ; celle-ci s'est terminée le "
+                      "%(d)s (art. 10).") % {"d": end.strftime("%d/%m/%Y")}
+                )
+        report = ChangeReport.objects.create(
+            application=app, decision=app.current_decision, kind=kind, description=description.strip(),
+            changes=changes or {}, reported_by=by, reported_on=today,
+        )
+        event_record(application=app, kind="change_reported", actor=by, reason=report.description,
+                     payload={"change": report.pk, "kind": kind, "changes": report.changes})
+    return report
+
+
+def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today: date) -> ChangeReport:
+    """Re-examine after a reported change: when accepted, the declared situation is updated and
+    the engine recomputes the amount, which an amending decision fixes (a cancellation cancels
+    the aid). Sums already paid above the new amount are recovered by the payments app."""
+    from ..models import Letter
+    from ..tasks import issue_decision_letters, issue_letter
+
+    if not answer.strip():
+        raise ServiceError(_("La réponse doit être motivée."), field="answer")
+    with transaction.atomic():
+        app = _locked(report.application)
+        _check_officer(app, by)
+        report = ChangeReport.objects.select_for_update().get(pk=report.pk)
+        if report.status != ChangeReport.Status.PENDING:
+            raise ServiceError(_("Ce signalement a déjà été examiné."))
+        report.reviewed_by, report.reviewed_at, report.answer = by, timezone.now(), answer.strip()
+        if not accept:
+            report.status = ChangeReport.Status.REFUSED
+            report.save()
+            event_record(application=app, kind="change_refused", actor=by, reason=report.answer,
+                         payload={"change": report.pk})
+            transaction.on_commit(lambda: issue_letter.delay(app.pk, Letter.Kind.CHANGE_REFUSED, app.current_decision_id))
+            return report
+        previous = app.current_decision
+        app.data = _merge(app.data or {}, report.changes or {})
+        cancelled = report.kind == ChangeReport.Kind.CANCELLATION
+        if cancelled:
+            amount, snapshot = Decimal("0.00"), {"reason": "cancellation", "previous": previous.pk}
+        else:
+            try:
+                verdict, snapshot = snapshot_build(application=app, today=today)
+            except InvalidInput as exc:
+                raise ServiceError(_("Les nouvelles données sont invalides."), errors=exc.errors) from None
+            amount = verdict.amount if verdict.eligible else Decimal("0.00")
+        decision = Decision.objects.create(
+            application=app, kind=Decision.Kind.AMENDMENT, outcome=Outcome.GRANTED if amount > 0 else Outcome.REJECTED,
+            amount=amount, motivation=report.answer, decided_on=today, snapshot=snapshot,
+            supersedes=previous, created_by=by,
+        )
+        before = app.state
+        if cancelled or amount == 0:
+            app.cancel()
+        app.current_decision = decision
+        app.save()
+        report.status, report.new_decision = ChangeReport.Status.ACCEPTED, decision
+        report.save()
+        transition_recorded(application=app, kind="cancel" if app.state == State.CANCELLED else "amend", actor=by,
+                            from_state=before, reason=report.answer,
+                            payload={"change": report.pk, "decision": decision.pk, "amount": str(amount),
+                                     "previous_amount": str(previous.amount)})
+        transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+    return report

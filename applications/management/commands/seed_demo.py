@@ -346,8 +346,47 @@ class Command(BaseCommand):
                 by=officer,
                 reason="Demande en double : un autre dossier couvre la même période.",
             )
+        elif state in (State.GRANTED, State.REJECTED, State.UNDER_APPEAL, State.CANCELLED):
+            self._decide(app, state=state, officer=officer, student=student, today=today)
         app.refresh_from_db()
         return app
+
+    def _decide(self, app: Application, *, state, officer, student, today) -> None:
+        """Take the file through a commission session of its own, then, for the states that follow
+        a decision, through an appeal or a reported cancellation — all by the real services."""
+        from applications import services
+
+        services.application_mark_ready(application=app, by=officer)
+        session = services.session_create(
+            scheme=app.scheme, title=f"Commission de démonstration ({app.reference})", meeting_date=today, by=officer
+        )
+        services.session_add_files(session=session, applications=[app], by=officer, today=today)
+        entry = session.entries.get()
+        if state == State.REJECTED:
+            services.session_entry_record(
+                entry=entry, outcome="rejected", by=officer,
+                motivation="Le dossier ne remplit pas les conditions du règlement.",
+            )
+        else:
+            services.session_entry_record(
+                entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer, confirm_over_budget=True
+            )
+        services.session_close_start(session=session, by=officer, today=today)
+        services.session_close_run(session_id=session.pk)
+        app.refresh_from_db()
+        services.decision_notified(decision=app.current_decision, on=today)
+        if state == State.UNDER_APPEAL:
+            services.appeal_file(
+                application=app, by=student, today=today,
+                grounds="Je conteste le nombre de semaines retenu : mon contrat d'études court jusqu'en décembre.",
+            )
+        elif state == State.CANCELLED:
+            report = services.change_report(
+                application=app, by=student, kind="cancellation", today=today, changes={},
+                description="Mon établissement d'accueil a annulé la mobilité.",
+            )
+            services.change_review(report=report, by=officer, accept=True, today=today,
+                                   answer="Annulation prise en compte ; l'aide est annulée.")
 
     def _documents(self, app: Application, *, student, variant: int, complete: bool) -> None:
         """The required documents (Art. 5): small PDFs, and for some Horizons files a written

@@ -178,6 +178,13 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portail des aides aux études <noreply@localhost>")
 
+# --- Treasury: the ordering account of SEPA credit transfers (payments runs) -------------
+# The demo defaults are a syntactically valid test account; production sets the paying
+# authority's own account (Banque de France, for a local authority's paierie).
+TREASURY_NAME = env.str("TREASURY_NAME", default="")
+TREASURY_IBAN = env.str("TREASURY_IBAN", default="FR7630001007941234567890185")
+TREASURY_BIC = env.str("TREASURY_BIC", default="BDFEFRPPCCT")
+
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
 CACHES = {
     "default": (

@@ -32,7 +32,8 @@ def snapshot_build(*, application: Application, today: date) -> tuple[Verdict, d
     Raises InvalidInput when the file's data are incomplete."""
     case = parse_case(application_case_data(application))
     facts = facts_from_case(case, today=today, tables=reference_tables([case]))
-    verdict = evaluate(facts, parameter_timelines([case.scheme])[case.scheme])
+    timeline = parameter_timelines([case.scheme])[case.scheme]
+    verdict = evaluate(facts, timeline)
     resolved = copy.deepcopy(case.model_dump(mode="json", exclude_none=True))
     resolved["submitted_on"] = facts.submitted_on.isoformat()
     if isinstance(facts, HorizonsFacts):
@@ -45,10 +46,12 @@ def snapshot_build(*, application: Application, today: date) -> tuple[Verdict, d
         "computed_on": today.isoformat(),
         "input": resolved,
         "facts": json.loads(json.dumps(asdict(facts), cls=DjangoJSONEncoder)),
+        # Every value in force on the reference date; `used` names those this answer read.
         "parameters": [
             {"key": p.key, "valid_from": p.valid_from.isoformat(), "article": p.article, "value": p.raw}
-            for p in verdict.parameters
+            for p in timeline.at(facts.reference_date).in_force()
         ],
+        "used": [p.key for p in verdict.parameters],
         "result": verdict.as_contract(),
     }
 
@@ -62,3 +65,14 @@ def snapshot_reproduce(snapshot: dict[str, Any]) -> Verdict:
         [(p["key"], date.fromisoformat(p["valid_from"]), p["value"]) for p in snapshot["parameters"]],
     )
     return evaluate(facts, timeline)
+
+
+def snapshot_settle(snapshot: dict[str, Any], *, actual_end_date: date):
+    """Art. 9: the settlement of a decided Horizons aid on the actual end date, computed with the
+    decision's own facts and parameters (so a later change of parameters cannot alter it)."""
+    changed = copy.deepcopy(snapshot)
+    changed["input"]["mobility"]["actual_end_date"] = actual_end_date.isoformat()
+    verdict = snapshot_reproduce(changed)
+    if verdict.settlement is None:
+        raise ValueError("the decision's facts are no longer eligible: no settlement")
+    return verdict.settlement

@@ -126,6 +126,7 @@ class Letter(models.Model):
         APPEAL_REOPENED = "appeal_reopened", _("Réponse au recours gracieux : réexamen")
         AMENDMENT = "amendment", _("Décision modificative")
         CHANGE_REFUSED = "change_refused", _("Réponse à un signalement de modification")
+        FORMAL_NOTICE = "formal_notice", _("Mise en demeure avant reversement (art. 11)")
 
     application = models.ForeignKey("Application", on_delete=models.PROTECT, related_name="letters")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")

@@ -251,8 +251,16 @@ def _decide(*, entry: SessionEntry, session: CommissionSession) -> Decision | No
                                                           "act": session.act_number})
     entry.decided = True
     entry.save(update_fields=["decided"])
+    _plan_payments(decision=decision, today=session.act_date)
     transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
     return decision
+
+
+def _plan_payments(*, decision: Decision, today: date) -> None:
+    # Imported here: payments.services builds on this package (ServiceError, row locks).
+    from payments.services import payment_plan_for_decision
+
+    payment_plan_for_decision(decision=decision, today=today)
 
 
 def session_beneficiaries(*, session: CommissionSession):
@@ -404,6 +412,7 @@ def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today:
         app.save()
         report.status, report.new_decision = ChangeReport.Status.ACCEPTED, decision
         report.save()
+        _plan_payments(decision=decision, today=today)
         transition_recorded(application=app, kind="cancel" if app.state == State.CANCELLED else "amend", actor=by,
                             from_state=before, reason=report.answer,
                             payload={"change": report.pk, "decision": decision.pk, "amount": str(amount),

@@ -415,7 +415,11 @@ def document_reminders_send(*, today: date) -> int:
 
 def deadlines_run(*, today: date) -> dict:
     """Every deadline sweep of the portal, in order; what `run_deadlines` and beat call."""
+    from payments.services import balances_lapse, repayment_orders_sweep
+
     return {
         "documents_reminded": document_reminders_send(today=today),
         "incomplete_rejected": incomplete_files_reject(today=today),
+        "balances_lapsed": balances_lapse(today=today),
+        "repayment_orders_standing": repayment_orders_sweep(today=today),
     }

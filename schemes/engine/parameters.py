@@ -219,6 +219,11 @@ class ParameterSnapshot:
     def used(self) -> tuple[ParameterValue, ...]:
         return tuple(sorted(self._used.values(), key=lambda v: v.key))
 
+    def in_force(self) -> tuple[ParameterValue, ...]:
+        """Every value in force on the day, read or not (what a decision's snapshot keeps, so a
+        later computation on the same file, such as its settlement, uses the same figures)."""
+        return tuple(sorted(self._values.values(), key=lambda v: v.key))
+
 
 class ParameterTimeline:
     """Every version of every parameter of one scheme; immutable once built."""

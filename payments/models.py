@@ -1,0 +1,226 @@
+"""Money: planned instalments, payment runs, the immutable ledger, balances and recovery.
+
+Every euro paid, repaid or waived is a LedgerEntry (never updated, never deleted). Each file has
+an Account whose running totals are updated in the same transaction as its ledger entries, with
+database CHECK constraints that keep the paid total within the notified amount and what is
+repaid or waived within what was paid: a bug cannot pay a cent too much, the database refuses.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Instalment(models.Model):
+    """One planned payment of a decision (payments/schedule.py says which)."""
+
+    class Kind(models.TextChoices):
+        ADVANCE = "advance", _("Avance (60 %)")
+        BALANCE = "balance", _("Solde")
+        SINGLE = "single", _("Versement unique")
+        MONTHLY = "monthly", _("Mensualité")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Prévue")
+        IN_RUN = "in_run", _("Dans un lot de paiement")
+        PAID = "paid", _("Payée")
+        CANCELLED = "cancelled", _("Annulée")
+        LAPSED = "lapsed", _("Caduque")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="instalments")
+    decision = models.ForeignKey("applications.Decision", on_delete=models.PROTECT, related_name="instalments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField(default=1)
+    label = models.CharField(max_length=120)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # Part co-funded by the State (Apprentis chèque, Art. 3); the rest is the authority's.
+    state_share = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    due_on = models.DateField(_("payable à partir du"))
+    latest_on = models.DateField(_("caduque après le"), null=True, blank=True)
+    condition = models.CharField(max_length=300, blank=True)
+    article = models.CharField(max_length=60, blank=True)
+    # Horizons balance: payable once a balance request is accepted (Art. 9).
+    awaiting_proof = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    run = models.ForeignKey("PaymentRun", on_delete=models.PROTECT, null=True, blank=True, related_name="instalments")
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "due_on", "sequence"]
+        verbose_name = _("échéance")
+        verbose_name_plural = _("échéances")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="instalment_amount_not_negative"),
+            models.CheckConstraint(condition=Q(state_share__gte=0) & Q(state_share__lte=F("amount")), name="instalment_state_share_within_amount"),
+            models.UniqueConstraint(fields=["application"], condition=Q(kind="advance") & ~Q(status="cancelled"), name="one_advance_per_award"),
+            models.UniqueConstraint(fields=["decision", "kind", "sequence"], name="instalment_once_per_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.label} · {self.amount} €"
+
+
+class PaymentRun(models.Model):
+    """A batch of instalments sent to the treasury as one SEPA credit transfer file (pain.001)."""
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", _("Préparé (fichier émis)")
+        CONFIRMED = "confirmed", _("Payé (confirmé par la paierie)")
+        CANCELLED = "cancelled", _("Annulé")
+
+    authority = models.ForeignKey("schemes.Authority", on_delete=models.PROTECT, related_name="payment_runs")
+    reference = models.CharField(max_length=35, unique=True)
+    execution_date = models.DateField(_("date d'exécution demandée"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    count = models.PositiveIntegerField()
+    sepa_xml = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    confirmed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lot de paiement")
+        verbose_name_plural = _("lots de paiement")
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="run_total_not_negative")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Account(models.Model):
+    """A file's running totals, guarded by the database (see the module's docstring)."""
+
+    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="account")
+    ceiling = models.DecimalField(_("montant notifié le plus élevé"), max_digits=10, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    repaid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    waived = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("compte du dossier")
+        verbose_name_plural = _("comptes des dossiers")
+        constraints = [
+            models.CheckConstraint(condition=Q(paid__gte=0) & Q(repaid__gte=0) & Q(waived__gte=0), name="account_totals_not_negative"),
+            models.CheckConstraint(condition=Q(paid__lte=F("ceiling")), name="account_paid_within_award"),
+            models.CheckConstraint(condition=Q(repaid__lte=F("paid") - F("waived")), name="account_repaid_within_paid"),
+            models.CheckConstraint(condition=Q(waived__lte=F("paid")), name="account_waived_within_paid"),
+        ]
+
+    @property
+    def net_paid(self):
+        return self.paid - self.repaid - self.waived
+
+
+class RepaymentOrder(models.Model):
+    """A claim for sums unduly paid, preceded by a formal notice (Art. 11: one month from its
+    receipt to answer)."""
+
+    class Reason(models.TextChoices):
+        SETTLEMENT = "settlement", _("Durée réalisée inférieure (art. 9)")
+        LAPSED = "lapsed", _("Solde non demandé dans le délai : avance non justifiée (art. 9)")
+        CHANGE = "change", _("Modification ou annulation de la mobilité (art. 10)")
+        BREACH = "breach", _("Non-respect des engagements : remboursement intégral")
+
+    class Status(models.TextChoices):
+        NOTICE_SENT = "notice_sent", _("Mise en demeure envoyée")
+        ANSWERED = "answered", _("Réponse de l'étudiant reçue")
+        WAIVED = "waived", _("Remise accordée (circonstances exceptionnelles)")
+        STANDING = "standing", _("Reversement exigé")
+        SETTLED = "settled", _("Soldé")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="repayment_orders")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    explanation = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOTICE_SENT, db_index=True)
+    notice_letter = models.ForeignKey("applications.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    notice_received_on = models.DateField(_("mise en demeure reçue le"), null=True, blank=True)
+    response_due = models.DateField(_("réponse attendue au plus tard le"), null=True, blank=True)
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        verbose_name = _("ordre de reversement")
+        verbose_name_plural = _("ordres de reversement")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_order_positive")]
+
+
+class BalanceRequest(models.Model):
+    """Horizons: the request for the balance, with the proofs of the actual dates (Art. 9)."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="balance_requests")
+    actual_end_date = models.DateField(_("date de fin effective"))
+    requested_on = models.DateField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The engine's settlement on the actual duration, as computed when the request was made.
+    settlement = models.JSONField(default=dict)
+    final_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    balance = models.DecimalField(max_digits=10, decimal_places=2)
+    repayment = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["-requested_on", "-pk"]
+        verbose_name = _("demande de solde")
+        verbose_name_plural = _("demandes de solde")
+        constraints = [
+            models.UniqueConstraint(fields=["application"], name="one_balance_request_per_file"),
+            models.CheckConstraint(condition=Q(balance__gte=0) & Q(repayment__gte=0), name="balance_figures_not_negative"),
+        ]
+
+
+class LedgerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Ledger entries are never updated.")
+
+    def delete(self):
+        raise PermissionError("Ledger entries are never deleted.")
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Paiement")
+        REPAYMENT = "repayment", _("Reversement reçu")
+        WAIVER = "waiver", _("Remise de dette")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    state_share = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    repayment_order = models.ForeignKey(RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    booked_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["application", "booked_on", "pk"]
+        verbose_name = _("écriture")
+        verbose_name_plural = _("grand livre")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            # An instalment is paid once, whatever replays a run or retries a task.
+            models.UniqueConstraint(fields=["instalment"], condition=Q(kind="payment"), name="ledger_instalment_paid_once"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Ledger entries are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Ledger entries are never deleted.")

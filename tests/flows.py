@@ -1,0 +1,87 @@
+"""Files taken through the real services to a given point, for integration tests."""
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
+from applications import services
+from applications.documents import required_kinds
+from applications.models import Application
+from applications.states import State
+from schemes.models import Scheme
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+IBAN = "FR7630006000011234567890189"
+HORIZONS = {
+    "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
+                "scholarship_holder": True, "apprentice": False},
+    "mobility": {"kind": "study", "start_date": "2025-09-01", "end_date": "2025-12-19",
+                 "country": "DE", "in_curriculum": True},
+}
+HAUTE_GARONNE = {
+    "student": {"cycle": 3, "specialty": "general_medicine", "scholarship_holder": True},
+    "internship": {"start_date": "2025-11-03", "end_date": "2026-05-02", "commune_insee": "31069", "zone": "zip"},
+}
+AUDE = {
+    "student": {"cycle": 2, "faculty": "montpellier"},
+    "internship": {"start_date": "2026-01-05", "end_date": "2026-04-04", "specialty": "general_medicine",
+                   "supervisor_commune_insee": "11069", "zone": "zac"},
+}
+DATA = {"horizons": HORIZONS, "haute-garonne": HAUTE_GARONNE, "aude": AUDE}
+_numbers = count(1)
+
+
+def user(prefix="user"):
+    email = f"{prefix}{next(_numbers)}@example.org"
+    return User.objects.create_user(username=email, email=email, password="pw-demo-2026")
+
+
+def officer(code):
+    agent = user(f"agent-{code}-")
+    OfficerMembership.objects.create(user=agent, authority=Scheme.objects.get(code=code).authority)
+    return agent
+
+
+def school_with_staff():
+    school, _ = Establishment.objects.get_or_create(uai="0311382J", defaults={"name": "Université Toulouse Capitole"})
+    staff = user("scol")
+    EstablishmentMembership.objects.create(user=staff, establishment=school)
+    return school, staff
+
+
+def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1)) -> Application:
+    """A file of `code` submitted on `submitted`, with its documents, opinion and instruction."""
+    scheme = Scheme.objects.get(code=code)
+    student = user("etu")
+    school, staff = school_with_staff() if code == "horizons" else (None, None)
+    app = services.application_create(student=student, scheme=scheme, aid=aid if code == "horizons" else "", establishment=school)
+    services.application_update(application=app, by=student, data=data or DATA[code], first_name="Léa", last_name="Martin",
+                                iban=IBAN, account_holder="Léa Martin")
+    for kind in required_kinds(code, scholarship_holder=True):
+        services.document_add(application=app, by=student, kind=kind, upload=SimpleUploadedFile("p.pdf", PDF))
+    app = services.application_submit(application=app, by=student, today=submitted)
+    if app.state == State.AWAITING_OPINION:
+        services.opinion_record(application=app, by=staff, favourable=True)
+    return services.application_mark_ready(application=app, by=agent)
+
+
+def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), **kw) -> Application:
+    """A file granted (with the engine's amount unless given) by a closed session."""
+    app = ready_file(code, agent, **kw)
+    session = services.session_create(scheme=app.scheme, title="Commission", meeting_date=act_date, by=agent)
+    services.session_add_files(session=session, applications=[app], by=agent, today=act_date)
+    entry = session.entries.get()
+    services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount,
+                                  confirm_over_budget=True)
+    services.session_close_start(session=session, by=agent, today=act_date)
+    services.session_close_run(session_id=session.pk)
+    app.refresh_from_db()
+    assert app.state == State.GRANTED, app.state
+    return app
+
+
+def amount(value) -> Decimal:
+    return Decimal(value)

@@ -224,3 +224,19 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Ledger entries are never deleted.")
+
+
+class FollowUp(models.Model):
+    """Aude indicator: whether a student helped later settled as a doctor in the department,
+    as recorded by an officer."""
+
+    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="follow_up")
+    installed_in_department = models.BooleanField(_("installé(e) dans le département après ses études"))
+    installed_on = models.DateField(_("date d'installation"), null=True, blank=True)
+    commune = models.CharField(_("commune d'installation"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("suivi après les études")
+        verbose_name_plural = _("suivis après les études")

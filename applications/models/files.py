@@ -59,6 +59,9 @@ class Application(FSMModelMixin, models.Model):
     # Head of the file's event chain (applications.events): removing the last event shows.
     events_head = models.CharField(max_length=64, blank=True)
     events_count = models.PositiveIntegerField(default=0)
+    # Art. 12: once the 3-year control period after the balance is over, personal data are
+    # minimised (names, contact and bank details, documents); amounts and the ledger stay.
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms, template
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.urls import translate_url
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -99,6 +101,19 @@ def nav_section(context) -> str:
     if name.startswith("officer_"):
         return "officer"
     return "student"
+
+
+@register.simple_tag(takes_context=True)
+def switcher_next(context) -> str:
+    """The current page's URL in the default language, for the language switcher's `next`.
+
+    Django's set_language view runs in the default language (its URL has no prefix), so it
+    cannot resolve "/en/..." to translate it: the English page would be sent back unchanged
+    and French could never be chosen again. Giving it the unprefixed URL works both ways."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    return translate_url(request.get_full_path(), settings.LANGUAGE_CODE)
 
 
 # --- Aids -------------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def test_officer_file_page_shows_the_file(client, actors):
     assert response.status_code == 200
     text = response.text
     assert f"/documents/{doc.pk}/" in text and "rib.pdf" in text
-    assert "Martin" in text and "mobility.start_date" in text
+    assert "Martin" in text and "Date de début de la mobilité" in text
     assert "Éligible" in text and "Art." in text  # verdict recomputed with its articles
     assert (
         "Valider l&#x27;avis de l&#x27;établissement" in text or "Valider l'avis" in text

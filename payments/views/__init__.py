@@ -1,0 +1,1 @@
+"""Views of the money side, one module per audience; each exposes `urlpatterns`."""

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pycountry
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -175,7 +176,7 @@ class StudentIdentityForm(forms.Form):
 
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]
-        if value >= date.today():
+        if value >= timezone.localdate():
             raise forms.ValidationError(_("La date de naissance doit être dans le passé."))
         return value
 

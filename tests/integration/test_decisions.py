@@ -159,7 +159,7 @@ def test_haute_garonne_quota_of_ten_needs_confirmation(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across threads need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_officers_closing_at_once_give_one_decision_per_file():
     school = Establishment.objects.create(name="Université Toulouse Capitole", uai="0311382J")
     staff = _user("scol2@example.org")

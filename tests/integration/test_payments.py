@@ -173,7 +173,7 @@ def test_haute_garonne_breach_claims_back_everything_paid():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across threads need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_several_threads_paying_the_same_instalment_pay_it_once():
     agent = officer("horizons")
     app = decided_file("horizons", agent)

@@ -1,0 +1,40 @@
+"""Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium) against live_server.
+
+No browser is downloaded: Playwright only drives the system's Chromium, which .ci/run installs
+from Debian's packages. Without it these tests are skipped, with the reason, and the rest of the
+suite runs as usual.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium started the way a closed network needs: no background calls home.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls of the fixtures
+# are still plain synchronous code, which Django would otherwise refuse there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -43,7 +43,9 @@ def horizons_schedule(*, amount: Decimal, advance_rate: Decimal, act_date: date,
 
 
 def aude_schedule(*, amount: Decimal, start: date, end: date) -> list[Instalment]:
-    last_month_starts = max(start, end - relativedelta(months=1) + timedelta(days=1))
+    # The last month is the one ending on `end`: an internship ending 30 November is paid from
+    # 1 November (the day after the end, one month back).
+    last_month_starts = max(start, end + timedelta(days=1) - relativedelta(months=1))
     return [
         Instalment(
             "Versement unique", amount, last_month_starts,

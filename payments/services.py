@@ -121,6 +121,8 @@ def payment_run_create(*, authority, instalment_ids, by, execution_date: date, t
     if execution_date < today:
         raise ServiceError(_("La date d'exécution ne peut pas être passée."), field="execution_date")
     with transaction.atomic():
+        # The authority's row lock serialises run numbering (and run creation) per authority.
+        type(authority).objects.select_for_update().get(pk=authority.pk)
         items = list(
             _payable(today).select_for_update(of=("self",)).select_related("application")
             .filter(pk__in=list(instalment_ids), application__scheme__authority=authority).order_by("pk")
@@ -135,8 +137,9 @@ def payment_run_create(*, authority, instalment_ids, by, execution_date: date, t
                 bad.append(item.application.reference)
         if bad:
             raise ServiceError(_("IBAN invalide ou absent pour : %(refs)s.") % {"refs": ", ".join(sorted(set(bad)))})
-        count = PaymentRun.objects.filter(authority=authority, created_at__date=timezone.localdate()).count()
-        reference = f"RUN-{authority.code.upper()[:12]}-{today:%Y%m%d}-{count + 1:03d}"
+        prefix = f"RUN-{authority.code.upper()[:12]}-{today:%Y%m%d}-"
+        count = PaymentRun.objects.filter(authority=authority, reference__startswith=prefix).count()
+        reference = f"{prefix}{count + 1:03d}"
         transfer = SepaTransfer(
             {"name": settings.TREASURY_NAME or authority.name, "IBAN": settings.TREASURY_IBAN, "BIC": settings.TREASURY_BIC,
              "batch": True, "currency": "EUR"},
@@ -157,7 +160,15 @@ def payment_run_create(*, authority, instalment_ids, by, execution_date: date, t
             count=len(items), sepa_xml=xml, created_by=by,
         )
         Instalment.objects.filter(pk__in=[i.pk for i in items]).update(status=Instalment.Status.IN_RUN, run=run)
+        _run_events(run, kind="payment_run_created", by=by)
     return run
+
+
+def _run_events(run: PaymentRun, *, kind: str, by) -> None:
+    """One event per file of the run, under the files' row locks (taken in pk order)."""
+    ids = sorted(set(Instalment.objects.filter(run=run).values_list("application_id", flat=True)))
+    for app in Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        event_record(application=app, kind=kind, actor=by, payload={"run": run.reference})
 
 
 def payment_run_confirm(*, run: PaymentRun, by, today: date) -> int:
@@ -184,8 +195,11 @@ def payment_run_confirm(*, run: PaymentRun, by, today: date) -> int:
 def payment_run_cancel(*, run: PaymentRun, by) -> None:
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if getattr(getattr(by, "officer_membership", None), "authority_id", None) != run.authority_id:
+            raise ServiceError(_("Seuls les agents de la collectivité annulent ses lots de paiement."))
         if run.status != PaymentRun.Status.PREPARED:
             raise ServiceError(_("Seul un lot non confirmé peut être annulé."))
+        _run_events(run, kind="payment_run_cancelled", by=by)
         run.instalments.filter(status=Instalment.Status.IN_RUN).update(status=Instalment.Status.PLANNED, run=None)
         run.status = PaymentRun.Status.CANCELLED
         run.save()

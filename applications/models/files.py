@@ -163,6 +163,8 @@ class Document(models.Model):
         "DocumentRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
     superseded = models.BooleanField(default=False)
+    # Evidence filed with a recours gracieux (Art. 13).
+    appeal = models.ForeignKey("Appeal", on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
 
     class Meta:
         ordering = ["kind", "-uploaded_at"]

@@ -71,9 +71,12 @@ def session_add_files(*, session: CommissionSession, applications, by, today: da
     return len(entries)
 
 
-def session_entry_remove(*, entry: SessionEntry, by) -> None:
+def session_entry_remove(*, entry: SessionEntry, by, session: CommissionSession | None = None) -> None:
     with transaction.atomic():
-        session = CommissionSession.objects.select_for_update().get(pk=entry.session_id)
+        locked = CommissionSession.objects.select_for_update().get(pk=entry.session_id)
+        if session is not None and session.pk != locked.pk:
+            raise ServiceError(_("Ce dossier n'est pas inscrit à cette séance."))
+        session = locked
         _officer_of(session.scheme, by)
         if session.status != CommissionSession.Status.OPEN:
             raise ServiceError(_("La séance est close."))
@@ -276,8 +279,11 @@ def decision_notified(*, decision: Decision, on: date) -> None:
     Decision.objects.filter(pk=decision.pk, notified_on__isnull=True).update(notified_on=on)
 
 
-def appeal_file(*, application: Application, by, grounds: str, today: date) -> Appeal:
-    """A recours gracieux to the President within 2 months of notification (Art. 13)."""
+def appeal_file(*, application: Application, by, grounds: str, today: date, documents=()) -> Appeal:
+    """A recours gracieux to the President within 2 months of notification (Art. 13), with its
+    supporting documents, all in one transaction: a refused document files no appeal."""
+    from .workflow import document_add
+
     if not grounds.strip():
         raise ServiceError(_("Exposez les motifs de votre recours."), field="grounds")
     with transaction.atomic():
@@ -297,6 +303,8 @@ def appeal_file(*, application: Application, by, grounds: str, today: date) -> A
                 % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
             )
         appeal = Appeal.objects.create(application=app, decision=decision, grounds=grounds.strip(), filed_by=by, filed_on=today)
+        for upload in documents:
+            document_add(application=app, by=by, kind="other", upload=upload, appeal=appeal)
         before = app.state
         app.appeal()
         app.save()
@@ -351,7 +359,10 @@ def change_report(*, application: Application, by, kind: str, description: str, 
             raise ServiceError(_("Un signalement n'est possible que pour une aide attribuée."))
         if kind == ChangeReport.Kind.EXTENSION:
             section = (app.data or {}).get("mobility") or (app.data or {}).get("internship") or {}
-            end = date.fromisoformat(section["end_date"])
+            try:
+                end = date.fromisoformat(section["end_date"])
+            except (KeyError, TypeError, ValueError):
+                raise ServiceError(_("La date de fin de la mobilité du dossier est inconnue.")) from None
             if today > end:
                 raise ServiceError(
                     _("Une demande de prolongation doit être faite pendant la mobilité ; celle-ci s'est terminée le "
@@ -399,7 +410,14 @@ def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today:
                 verdict, snapshot = snapshot_build(application=app, today=today)
             except InvalidInput as exc:
                 raise ServiceError(_("Les nouvelles données sont invalides."), errors=exc.errors) from None
-            amount = verdict.amount if verdict.eligible else Decimal("0.00")
+            # An interruption is an actual end date: the amount becomes the settlement's final
+            # amount (Art. 9: prorated on the full weeks done, lost below the minimum).
+            if not verdict.eligible:
+                amount = Decimal("0.00")
+            elif verdict.settlement is not None:
+                amount = verdict.settlement.final_amount
+            else:
+                amount = verdict.amount
         decision = Decision.objects.create(
             application=app, kind=Decision.Kind.AMENDMENT, outcome=Outcome.GRANTED if amount > 0 else Outcome.REJECTED,
             amount=amount, motivation=report.answer, decided_on=today, snapshot=snapshot,

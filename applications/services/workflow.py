@@ -36,6 +36,12 @@ from ..tasks import send_application_mail
 # start, or after 30 June, is refused at submission rather than left to be rejected later.
 INCURABLE_REASONS = frozenset({"submitted_after_mobility_start", "submission_deadline_passed"})
 REFERENCE_PREFIX = {"horizons": "HZ", "aude": "AU", "haute-garonne": "HG"}
+# States in which pieces may still be added: before the decision, and after it for the balance's
+# proofs, a reported change (Art. 9, 10) or an appeal's evidence (Art. 13).
+ACCEPTS_DOCUMENTS = (
+    State.DRAFT, State.AWAITING_OPINION, State.IN_INSTRUCTION, State.AWAITING_DOCUMENTS,
+    State.GRANTED, State.REJECTED, State.UNDER_APPEAL,
+)
 
 
 class ServiceError(Exception):
@@ -169,7 +175,7 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
 
 
 def document_add(*, application: Application, by, kind: str, upload=None, explanation: str = "",
-                 request: DocumentRequest | None = None) -> Document:
+                 request: DocumentRequest | None = None, appeal=None) -> Document:
     """Attach a document, or a written explanation in its place (Horizons Art. 5).
 
     The type is read from the file's content, never from its name or the browser's claim."""
@@ -182,10 +188,12 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
         fields = _checked_upload(upload)
     with transaction.atomic():
         app = _locked(application)
-        if app.state not in (State.DRAFT, State.AWAITING_DOCUMENTS, State.IN_INSTRUCTION, State.AWAITING_OPINION):
+        if app.state not in ACCEPTS_DOCUMENTS:
             raise ServiceError(_("Le dossier n'accepte plus de pièces."))
-        Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
-        doc = Document(application=app, kind=kind, uploaded_by=by, explanation=explanation.strip(), request=request, **fields)
+        if kind != "other":  # "other" pieces add up; a required kind has one version in force
+            Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
+        doc = Document(application=app, kind=kind, uploaded_by=by, explanation=explanation.strip(), request=request,
+                       appeal=appeal, **fields)
         if upload is not None:
             doc.file.save(f"upload{ALLOWED_TYPES[fields['content_type']]}", upload, save=False)
         doc.save()

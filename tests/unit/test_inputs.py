@@ -75,3 +75,15 @@ def test_horizons_country_subdivision_and_money():
     assert "semaines" in errors["prior_awards[0].weeks"]
     data["mobility"]["country"] = "ZZ"
     assert "inconnu" in errors_of(data)["mobility.country"]
+
+
+def test_aude_paid_in_the_last_month_of_the_internship():
+    from datetime import date
+    from decimal import Decimal
+
+    from payments.schedule import aude_schedule
+
+    (single,) = aude_schedule(amount=Decimal("3600.00"), start=date(2026, 6, 1), end=date(2026, 11, 30))
+    assert single.due_on == date(2026, 11, 1)
+    (single,) = aude_schedule(amount=Decimal("1800.00"), start=date(2026, 1, 5), end=date(2026, 4, 4))
+    assert single.due_on == date(2026, 3, 5)

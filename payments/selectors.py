@@ -1,0 +1,172 @@
+"""Reads of the money side: payable instalments, payment runs and a file's ledger.
+
+Every queryset of an officer's screen is scoped to the officer's authority: an instalment, a run
+or a file of another authority is simply not found (the views answer 404), so a guessed primary
+key reveals nothing. Amounts stay Decimal all the way to the template (formatted there by the
+`euros` filter) or to the export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from accounts.rules import roles_of
+from applications.models import Application
+from schemes.engine.money import ZERO
+from schemes.models import Scheme
+
+from .models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
+from .services import _payable
+
+# Instalments not yet paid and still expected: what "reste à verser" adds up.
+TO_PAY = (Instalment.Status.PLANNED, Instalment.Status.IN_RUN)
+OPEN_ORDERS = (RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED, RepaymentOrder.Status.STANDING)
+
+
+def officer_authority_id(*, user) -> int | None:
+    return roles_of(user).officer_authority_id
+
+
+# --- Payable instalments -----------------------------------------------------------------------
+def payable_instalments(*, user, today: date, filters: dict[str, Any] | None = None) -> QuerySet[Instalment]:
+    """The instalments the officer's authority may put in a run today (services._payable: planned,
+    due, not lapsed, file granted, agreement accepted where required), oldest due first.
+
+    `filters` are already validated values (forms.PayableFilterForm): scheme, kind, due_before."""
+    filters = filters or {}
+    qs = _payable(today).filter(application__scheme__authority_id=officer_authority_id(user=user))
+    if filters.get("scheme"):
+        qs = qs.filter(application__scheme=filters["scheme"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("due_before"):
+        qs = qs.filter(due_on__lte=filters["due_before"])
+    return qs.select_related("application", "application__scheme").order_by("due_on", "application__reference", "pk")
+
+
+def payable_total(queryset: QuerySet[Instalment]) -> Decimal:
+    return queryset.order_by().aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def officer_schemes(*, user) -> QuerySet[Scheme]:
+    return Scheme.objects.filter(authority_id=officer_authority_id(user=user)).order_by("name")
+
+
+# --- Runs --------------------------------------------------------------------------------------
+def runs_for_officer(*, user) -> QuerySet[PaymentRun]:
+    """The runs of the officer's authority, newest first."""
+    return (
+        PaymentRun.objects.filter(authority_id=officer_authority_id(user=user))
+        .select_related("authority", "created_by", "confirmed_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def run_instalments(*, run: PaymentRun) -> QuerySet[Instalment]:
+    return run.instalments.select_related("application", "application__scheme").order_by("pk")
+
+
+def mask_iban(iban: str) -> str:
+    """Only the last four characters: enough to recognise an account, useless to anyone else
+    (the full IBAN travels in the SEPA file only)."""
+    compact = "".join((iban or "").split()).upper()
+    if len(compact) <= 4:
+        return compact
+    return "•" * 4 + " " + compact[-4:]
+
+
+@dataclass(frozen=True)
+class TransferLine:
+    reference: str
+    beneficiary: str
+    iban_masked: str
+    label: str
+    amount: Decimal
+    end_to_end: str
+    application_id: int
+
+
+def run_listing(*, run: PaymentRun) -> dict[str, Any]:
+    """Everything the run page, its PDF listing and its CSV show; the lines are those of the SEPA
+    file (same beneficiary name and end-to-end id as services.payment_run_create writes).
+
+    A cancelled run has given its instalments back: it lists none, and its stored total is then
+    the total of the file that was cancelled."""
+    lines = [
+        TransferLine(
+            reference=item.application.reference or "",
+            beneficiary=item.application.account_holder or item.application.applicant_name,
+            iban_masked=mask_iban(item.application.iban),
+            label=item.label,
+            amount=item.amount,
+            end_to_end=f"I{item.pk}",
+            application_id=item.application_id,
+        )
+        for item in run_instalments(run=run)
+    ]
+    return {
+        "authority": run.authority.name,
+        "reference": run.reference,
+        "execution_date": run.execution_date,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "created_at": run.created_at,
+        "confirmed_on": run.confirmed_on,
+        "lines": lines,
+        "count": run.count,
+        "total": run.total,
+        "lines_total": sum((line.amount for line in lines), ZERO),
+    }
+
+
+# --- A file's ledger ---------------------------------------------------------------------------
+def officer_ledger_files(*, user) -> QuerySet[Application]:
+    """Files of the schemes funded by the officer's authority (same scope as the instruction)."""
+    from applications.queues import officer_applications
+
+    return officer_applications(user=user).select_related("current_decision")
+
+
+def student_ledger_files(*, user) -> QuerySet[Application]:
+    from applications.selectors import applications_for_student
+
+    return applications_for_student(student=user).select_related("current_decision")
+
+
+def application_ledger(*, application: Application) -> dict[str, Any]:
+    """The file's money at a glance: planned and past instalments, ledger entries, the account's
+    totals and the repayment orders still open.
+
+    "Notifié" is the amount of the decision in force (after a reducing decision it is lower than
+    the account's ceiling, which keeps the highest amount ever notified)."""
+    account = Account.objects.filter(application=application).first()
+    instalments = list(application.instalments.select_related("run").order_by("due_on", "sequence", "pk"))
+    entries = list(
+        LedgerEntry.objects.filter(application=application)
+        .select_related("instalment", "repayment_order", "recorded_by")
+        .order_by("booked_on", "pk")
+    )
+    decision = application.current_decision
+    paid = account.paid if account else ZERO
+    repaid = account.repaid if account else ZERO
+    waived = account.waived if account else ZERO
+    return {
+        "instalments": instalments,
+        "entries": entries,
+        "totals": {
+            "notified": decision.amount
+            if decision is not None and decision.amount is not None
+            else (account.ceiling if account else ZERO),
+            "paid": paid,
+            "repaid": repaid,
+            "waived": waived,
+            "net_paid": paid - repaid - waived,
+            "to_pay": sum((i.amount for i in instalments if i.status in TO_PAY), ZERO),
+        },
+        "open_orders": list(application.repayment_orders.filter(status__in=OPEN_ORDERS).order_by("created_on", "pk")),
+    }

@@ -314,6 +314,7 @@ FILE_NAMES = {
     K.AWARD: "notification-attribution", K.REJECTION: "notification-rejet", K.AGREEMENT: "convention",
     K.COMMITMENT: "engagement", K.AMENDMENT: "decision-modificative", K.APPEAL_UPHELD: "reponse-recours",
     K.APPEAL_REOPENED: "reponse-recours", K.CHANGE_REFUSED: "reponse-signalement",
+    K.FORMAL_NOTICE: "mise-en-demeure",
 }
 
 

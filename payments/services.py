@@ -17,7 +17,7 @@ from applications.events import event_record
 from applications.models import Application, Decision, Letter
 from applications.services.workflow import ServiceError, _locked
 from applications.states import State
-from schemes.engine.money import ZERO, money
+from schemes.engine.money import ZERO, eur, money
 
 from . import deadlines, schedule
 from .models import Account, BalanceRequest, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
@@ -91,7 +91,7 @@ def payment_plan_for_decision(*, decision: Decision, today: date) -> list[Instal
     Instalment.objects.bulk_create(instalments)
     if decision.amount < net_paid:
         _order_create(application=app, amount=net_paid - max(decision.amount, ZERO), reason=RepaymentOrder.Reason.CHANGE,
-                      explanation=_("La nouvelle décision ramène l'aide à %(a)s €.") % {"a": decision.amount}, by=None, today=today)
+                      explanation=_("La nouvelle décision ramène l'aide à %(a)s.") % {"a": eur(decision.amount)}, by=None, today=today)
     return instalments
 
 
@@ -263,7 +263,7 @@ def balance_request_submit(*, application: Application, by, actual_end_date: dat
                      payload={"request": request.pk, "final": str(final), "balance": str(to_pay), "repayment": str(to_claim)})
         if to_claim > 0:
             _order_create(application=app, amount=to_claim, reason=RepaymentOrder.Reason.SETTLEMENT, by=None, today=today,
-                          explanation=_("Durée réalisée : montant définitif %(f)s € pour une avance de %(a)s €.") % {"f": final, "a": advance})
+                          explanation=_("Durée réalisée : montant définitif %(f)s pour une avance de %(a)s.") % {"f": eur(final), "a": eur(advance)})
     return request
 
 
@@ -312,8 +312,13 @@ def breach_claim(*, application: Application, by, explanation: str, today: date)
             raise ServiceError(_("Seuls les agents de la collectivité constatent un manquement."))
         account = Account.objects.filter(application=app).first()
         net = account.paid - account.repaid - account.waived if account else ZERO
+        # What open orders already claim is not claimed twice.
+        open_claims = app.repayment_orders.filter(
+            status__in=[RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED, RepaymentOrder.Status.STANDING]
+        ).aggregate(s=Sum("amount"))["s"] or ZERO
+        net -= open_claims
         if net <= 0:
-            raise ServiceError(_("Rien n'a été versé sur ce dossier."))
+            raise ServiceError(_("Rien de plus n'est à réclamer : ce qui a été versé est déjà réclamé ou remboursé."))
         Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED).update(status=Instalment.Status.CANCELLED)
         return _order_create(application=app, amount=net, reason=RepaymentOrder.Reason.BREACH, explanation=explanation.strip(), by=by, today=today)
 

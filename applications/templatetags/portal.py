@@ -93,11 +93,21 @@ def nav_section(context) -> str:
         return ""
     if match.namespace == "schemes" and match.url_name == "simulator":
         return "simulator"
+    name = match.url_name or ""
+    if match.namespace == "payments":
+        if name.startswith("student_") or name == "balance_request":
+            return "student"
+        if name in ("orders", "order_detail", "breach"):
+            return "recovery"
+        return "payments"
     if match.namespace != "applications":
         return ""
-    name = match.url_name or ""
     if name.startswith("establishment_"):
         return "establishment"
+    if name.startswith("session_"):
+        return "commission"
+    if name in ("aftercare_queue", "appeal_review", "change_review"):
+        return "aftercare"
     if name.startswith("officer_"):
         return "officer"
     return "student"

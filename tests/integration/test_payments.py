@@ -198,3 +198,18 @@ def test_several_threads_paying_the_same_instalment_pay_it_once():
     assert LedgerEntry.objects.filter(application=app, kind="payment").count() == 1
     assert Account.objects.get(application=app).paid == Decimal("672.00")
     assert Instalment.objects.get(application=app, kind="advance").status == "paid"
+
+
+def test_breach_is_not_claimed_twice():
+    agent = officer("haute-garonne")
+    app = decided_file("haute-garonne", agent, act_date=date(2025, 10, 1))
+    Letter.objects.create(application=app, decision=app.current_decision, kind="commitment", template="x", context={},
+                          requires_acceptance=True, accepted_at="2025-10-02T10:00:00+01:00")
+    first = list(app.instalments.order_by("sequence").values_list("pk", flat=True)[:1])
+    run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=first, by=agent,
+                                 execution_date=date(2026, 1, 5), today=date(2026, 1, 5))
+    pay.payment_run_confirm(run=run, by=agent, today=date(2026, 1, 6))
+    pay.breach_claim(application=app, by=agent, explanation="Stage abandonné", today=date(2026, 2, 15))
+    with pytest.raises(pay.ServiceError, match="déjà réclamé"):
+        pay.breach_claim(application=app, by=agent, explanation="Stage abandonné", today=date(2026, 2, 16))
+    assert RepaymentOrder.objects.filter(application=app).count() == 1

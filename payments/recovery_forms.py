@@ -1,0 +1,148 @@
+"""Forms of the balance and recovery screens (payments/views/recovery.py). They validate input
+only; every write goes through payments.services (and applications.services for the proofs)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from applications.documents import ALLOWED_TYPES, MAX_UPLOAD_BYTES
+
+from .models import RepaymentOrder
+
+CONFIRM_REQUIRED = _("Cochez cette case pour confirmer.")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def _confirm(label):
+    return forms.BooleanField(label=label, error_messages={"required": CONFIRM_REQUIRED})
+
+
+def _proof(label, *, required=True, help_text=""):
+    return forms.FileField(label=label, required=required, help_text=help_text,
+                           widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+                           error_messages={"required": _("Joignez cette pièce.")})
+
+
+def _clean_upload(upload):
+    """The service's checks (on the content, never the name), made before anything is written so
+    that a bad file is refused with nothing recorded; the service checks again."""
+    import filetype
+
+    if not upload:
+        return upload
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(_("Le fichier dépasse la taille maximale de %(mb)d Mo.")
+                                    % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise forms.ValidationError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."))
+    return upload
+
+
+# --- Student: the balance (Horizons Art. 9) ----------------------------------------------------------
+class BalancePreviewForm(forms.Form):
+    """Step 1 (GET): the actual end date, to preview the settlement before anything is sent."""
+
+    actual_end_date = forms.DateField(
+        label=_("Date de fin effective de votre mobilité"), widget=DATE_WIDGET,
+        help_text=_("Celle qui figure sur l'attestation de séjour ou de stage."),
+        error_messages={"required": _("Indiquez la date de fin effective."), "invalid": _("Date invalide.")},
+    )
+
+
+class BalanceRequestForm(BalancePreviewForm):
+    """Step 2 (POST): the same date, the proofs of Art. 9 and the confirmation."""
+
+    stay_certificate = _proof(
+        _("Attestation de séjour ou de stage (dates effectives de début et de fin)"),
+        help_text=_("Émise par l'établissement d'accueil. PDF, JPEG ou PNG, 10 Mo au plus."),
+    )
+    scholarship_notice = _proof(
+        _("Notification définitive de bourse pour l'année universitaire concernée"),
+        help_text=_("CROUS, ministère compétent, FNAU ou Région. PDF, JPEG ou PNG, 10 Mo au plus."),
+    )
+    confirm = _confirm(_("Je certifie l'exactitude de ces informations et je demande le solde de mon aide."))
+
+    def __init__(self, *args, grant: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actual_end_date"].widget = forms.HiddenInput()
+        if not grant:
+            # Art. 9.1: the final scholarship notice is asked for the grants (bourses) only.
+            del self.fields["scholarship_notice"]
+
+    def clean_stay_certificate(self):
+        return _clean_upload(self.cleaned_data["stay_certificate"])
+
+    def clean_scholarship_notice(self):
+        return _clean_upload(self.cleaned_data["scholarship_notice"])
+
+    def proofs(self) -> list[tuple[str, object]]:
+        """(document kind, upload) of each proof given. Both as "other": the final scholarship
+        notice must not supersede the one the decision was taken on (a required kind keeps one
+        version in force); documents.KINDS has no kind for the Art. 9 proofs yet."""
+        kinds = {"stay_certificate": "other", "scholarship_notice": "other"}
+        return [(kinds[name], self.cleaned_data[name]) for name in kinds if self.cleaned_data.get(name)]
+
+
+# --- Student: answer to the formal notice (Art. 11) -------------------------------------------------
+class OrderAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Vos observations"), widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Expliquez votre situation et, le cas échéant, les circonstances exceptionnelles (art. 11)."),
+        error_messages={"required": _("Expliquez votre situation.")},
+    )
+    document = _proof(_("Justificatif (facultatif) : PDF, JPEG ou PNG, 10 Mo au plus"), required=False)
+
+    def clean_document(self):
+        return _clean_upload(self.cleaned_data.get("document"))
+
+
+# --- Officer --------------------------------------------------------------------------------------
+class StatusFilterForm(forms.Form):
+    statut = forms.ChoiceField(label=_("Statut"), required=False,
+                               choices=[("", _("Tous")), *RepaymentOrder.Status.choices])
+
+
+class NoticeReceivedForm(forms.Form):
+    received_on = forms.DateField(
+        label=_("Date de réception portée sur l'accusé de réception"), widget=DATE_WIDGET,
+        error_messages={"required": _("Indiquez la date de réception."), "invalid": _("Date invalide.")},
+    )
+
+
+class OrderDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Suite donnée"), widget=forms.RadioSelect,
+        choices=[("maintain", _("Maintenir : le reversement est exigé")),
+                 ("waive", _("Accorder une remise : circonstances exceptionnelles (art. 11)"))],
+        error_messages={"required": _("Choisissez la suite donnée.")},
+    )
+    note = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": _("Motivez la décision.")})
+    confirm = _confirm(_("Je confirme cette décision (elle est inscrite au dossier et irréversible)."))
+
+    def service_kwargs(self) -> dict:
+        return {"waive": self.cleaned_data["outcome"] == "waive", "note": self.cleaned_data["note"]}
+
+
+class RepaymentReceivedForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant reçu (€)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
+        error_messages={"required": _("Indiquez le montant reçu."), "invalid": _("Montant invalide.")},
+    )
+
+
+class BreachForm(forms.Form):
+    explanation = forms.CharField(
+        label=_("Manquement constaté"), widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Quel engagement n'a pas été respecté, depuis quand, sur quelle pièce."),
+        error_messages={"required": _("Motivez le constat de manquement.")},
+    )
+    confirm = _confirm(_("Je confirme le manquement : tout ce qui a été versé est réclamé et les versements "
+                         "à venir sont annulés."))

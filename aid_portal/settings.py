@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.run_deadlines",
         "schedule": crontab(minute=15, hour=2),
     },
+    # Art. 12: personal data of files past their control period are minimised; the accounts stay.
+    "archive-files": {
+        "task": "payments.archive_files",
+        "schedule": crontab(minute=45, hour=3),
+    },
     "clear-expired-sessions": {
         "task": "aid_portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),

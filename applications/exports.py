@@ -57,7 +57,7 @@ def rows(applications: Iterable[Application]) -> Iterator[list]:
         ]
 
 
-def _csv_cell(value) -> str:
+def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
@@ -74,7 +74,7 @@ def applications_csv(applications: Iterable[Application]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
     for row in rows(applications):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

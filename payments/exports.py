@@ -8,7 +8,7 @@ import csv
 import io
 from typing import Any
 
-from applications.exports import _csv_cell
+from applications.exports import csv_cell
 
 HEADERS = [
     "Référence du dossier",
@@ -28,8 +28,8 @@ def run_listing_csv(listing: dict[str, Any]) -> bytes:
     writer.writerow(HEADERS)
     for line in listing["lines"]:
         row = [line.reference, line.beneficiary, line.iban_masked, line.label, line.amount, line.end_to_end]
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     writer.writerow(
-        [_csv_cell(v) for v in ["Total", f"{len(listing['lines'])} virement(s)", "", "", listing["lines_total"], ""]]
+        [csv_cell(v) for v in ["Total", f"{len(listing['lines'])} virement(s)", "", "", listing["lines_total"], ""]]
     )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

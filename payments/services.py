@@ -385,7 +385,12 @@ def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date)
         repaid = order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
         if amount <= 0 or amount > order.amount - repaid:
             raise ServiceError(_("Le montant doit être positif et au plus %(r)s €.") % {"r": order.amount - repaid}, field="amount")
-        _book(application=app, kind=LedgerEntry.Kind.REPAYMENT, amount=amount, by=by, today=today, order=order)
+        # The State's part of an Apprentis chèque comes back to it in proportion (Art. 3).
+        account = Account.objects.get(application=app)
+        state_paid = app.ledger.filter(kind=LedgerEntry.Kind.PAYMENT).aggregate(s=Sum("state_share"))["s"] or ZERO
+        share = money(amount * state_paid / account.paid) if account.paid else ZERO
+        _book(application=app, kind=LedgerEntry.Kind.REPAYMENT, amount=amount, by=by, today=today, order=order,
+              state_share=share)
         if repaid + amount == order.amount:
             order.status = RepaymentOrder.Status.SETTLED
             order.save(update_fields=["status"])

@@ -99,6 +99,8 @@ def nav_section(context) -> str:
             return "student"
         if name in ("orders", "order_detail", "breach"):
             return "recovery"
+        if name.startswith("authority_dashboard") or name == "follow_up_record":
+            return "dashboard"
         return "payments"
     if match.namespace != "applications":
         return ""

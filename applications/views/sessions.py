@@ -385,7 +385,7 @@ def table_csv(headers: list[str], rows: Iterable[list]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([exports._csv_cell(v) for v in row])
+        writer.writerow([exports.csv_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

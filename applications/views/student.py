@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from ..documents import KINDS, required_kinds
+from ..documents import KINDS
 from ..forms import (
     SITUATION_FORMS,
     DocumentUploadForm,

@@ -3,10 +3,10 @@
 import threading
 from datetime import date
 from decimal import Decimal
+from xml.etree import ElementTree as etree
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from xml.etree import ElementTree as etree
 
 from applications.models import Letter
 from payments import services as pay

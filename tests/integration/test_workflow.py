@@ -11,8 +11,8 @@ from django.core.management import call_command
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
-from applications.events import verify_chain
 from applications.documents import required_kinds
+from applications.events import verify_chain
 from applications.models import Document, Event
 from applications.states import State
 from schemes.models import Scheme

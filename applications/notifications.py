@@ -18,6 +18,7 @@ SUBJECTS = {
     "withdrawn": _("Votre demande %(ref)s est retirée"),
     "message": _("Nouveau message sur votre demande %(ref)s"),
     "student_message": _("Message de l'étudiant sur le dossier %(ref)s"),
+    "notice_reminder": _("Rappel : mise en demeure sur votre dossier %(ref)s, réponse avant le %(due)s"),
 }
 
 BODIES = {
@@ -46,6 +47,11 @@ BODIES = {
     "withdrawn": _("Bonjour,\n\nVotre demande %(ref)s a été retirée à votre demande.\n"),
     "message": _("Bonjour,\n\nUn nouveau message a été déposé sur votre demande %(ref)s. Connectez-vous au portail pour le lire.\n"),
     "student_message": _("Bonjour,\n\nL'étudiant a déposé un message sur le dossier %(ref)s. Connectez-vous au portail pour le lire.\n"),
+    "notice_reminder": _(
+        "Bonjour,\n\nVous avez reçu une mise en demeure au sujet de votre dossier %(ref)s. Vous pouvez présenter vos "
+        "observations et vos justificatifs sur le portail jusqu'au %(due)s inclus (art. 11) ; passé ce délai, "
+        "le reversement sera exigé.\n"
+    ),
 }
 
 

@@ -144,6 +144,7 @@ class RepaymentOrder(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     notice_received_on = models.DateField(_("mise en demeure reçue le"), null=True, blank=True)
     response_due = models.DateField(_("réponse attendue au plus tard le"), null=True, blank=True)
+    reminder_sent_on = models.DateField(null=True, blank=True)
     answer = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)

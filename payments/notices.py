@@ -147,7 +147,9 @@ def formal_notice_issue(*, order_id: int) -> int:
     if order is None or order.notice_letter_id is not None:
         return 0
     with transaction.atomic():
-        app = (Application.objects.select_for_update()
+        # `of=("self",)`: only the file's row is locked (its decision may be null: PostgreSQL
+        # refuses FOR UPDATE on the nullable side of an outer join).
+        app = (Application.objects.select_for_update(of=("self",))
                .select_related("scheme__authority", "student", "current_decision").get(pk=order.application_id))
         order = RepaymentOrder.objects.select_for_update().get(pk=order_id)
         if order.notice_letter_id is not None:

@@ -29,9 +29,16 @@ class Instalment:
     latest_on: date | None = None  # after this day it lapses (Horizons balance)
 
 
-def horizons_schedule(*, amount: Decimal, advance_rate: Decimal, act_date: date, mobility_start: date) -> list[Instalment]:
+def horizons_schedule(*, amount: Decimal, advance_rate: Decimal, act_date: date, mobility_start: date,
+                      balance_deadline: tuple[int, int] = (12, 31)) -> list[Instalment]:
+    """`balance_deadline` (month, day): the balance is asked before that day of the academic
+    year following the mobility's (Art. 9: 31 December)."""
+    month, day = balance_deadline
     advance = money(amount * advance_rate)
-    balance_deadline = date(academic_year_start(mobility_start) + 1, 12, 31)
+    following = academic_year_start(mobility_start) + 1
+    # The academic year following the mobility's runs 1 September `following` to 31 August after.
+    year = following if (month, day) >= (9, 1) else following + 1
+    balance_deadline = date(year, month, day)
     return [
         Instalment("Avance (60 %)", advance, act_date, "signature de l'arrêté attributif", "Art. 9"),
         Instalment(

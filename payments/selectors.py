@@ -20,6 +20,7 @@ from applications.models import Application
 from schemes.engine.money import ZERO
 from schemes.models import Scheme
 
+from . import deadlines
 from .models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 from .services import _payable
 
@@ -169,4 +170,14 @@ def application_ledger(*, application: Application) -> dict[str, Any]:
             "to_pay": sum((i.amount for i in instalments if i.status in TO_PAY), ZERO),
         },
         "open_orders": list(application.repayment_orders.filter(status__in=OPEN_ORDERS).order_by("created_on", "pk")),
+        "control_until": _control_until(instalments),
     }
+
+
+def _control_until(instalments) -> date | None:
+    """Art. 12: the file may be controlled for three years after its balance is paid; the
+    period is counted once nothing is left to pay (no planned or in-run instalment)."""
+    if not instalments or any(i.status in TO_PAY for i in instalments):
+        return None
+    paid = [i.paid_on for i in instalments if i.status == Instalment.Status.PAID and i.paid_on]
+    return deadlines.control_ends(max(paid)) if paid else None

@@ -4,7 +4,7 @@ transaction, which the database's CHECK constraints guard."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -41,7 +41,9 @@ def _planned(decision: Decision, amount: Decimal) -> list[Instalment]:
     start, end = date.fromisoformat(section["start_date"]), date.fromisoformat(section["end_date"])
     if code == "horizons":
         rate = Decimal(str(_snapshot_parameter(decision, "advance_rate", "0.60")))
-        plan = schedule.horizons_schedule(amount=amount, advance_rate=rate, act_date=decision.decided_on, mobility_start=start)
+        month, day = (int(x) for x in str(_snapshot_parameter(decision, "balance_deadline", "12-31")).split("-"))
+        plan = schedule.horizons_schedule(amount=amount, advance_rate=rate, act_date=decision.decided_on,
+                                          mobility_start=start, balance_deadline=(month, day))
         kinds = [Instalment.Kind.ADVANCE, Instalment.Kind.BALANCE]
     elif code == "aude":
         plan, kinds = schedule.aude_schedule(amount=amount, start=start, end=end), [Instalment.Kind.SINGLE]
@@ -397,8 +399,25 @@ def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date)
     return order
 
 
+NOTICE_REMINDER_BEFORE = timedelta(days=7)
+
+
 def repayment_orders_sweep(*, today: date) -> int:
-    """Orders whose month to answer has passed without an answer now stand. Set-based."""
-    return RepaymentOrder.objects.filter(
-        status=RepaymentOrder.Status.NOTICE_SENT, response_due__lt=today
-    ).update(status=RepaymentOrder.Status.STANDING)
+    """A reminder a week before the month to answer ends (once); then the orders left without an
+    answer stand. Set-based; running it twice sends and changes nothing more."""
+    from applications.tasks import send_application_mail
+
+    with transaction.atomic():
+        remind = list(
+            RepaymentOrder.objects.select_for_update().filter(
+                status=RepaymentOrder.Status.NOTICE_SENT, reminder_sent_on__isnull=True,
+                response_due__range=(today, today + NOTICE_REMINDER_BEFORE),
+            ).values_list("pk", "application_id", "response_due")
+        )
+        RepaymentOrder.objects.filter(pk__in=[pk for pk, _, _ in remind]).update(reminder_sent_on=today)
+        for _pk, app_id, due in remind:
+            transaction.on_commit(lambda a=app_id, d=due: send_application_mail.delay(
+                a, "notice_reminder", {"due": d.strftime("%d/%m/%Y")}))
+        return RepaymentOrder.objects.filter(
+            status=RepaymentOrder.Status.NOTICE_SENT, response_due__lt=today
+        ).update(status=RepaymentOrder.Status.STANDING)

@@ -163,6 +163,7 @@ PARAMETER_SPECS: dict[tuple[str, str], ParameterSpec] = {
         _spec(HZ, "advance_rate", "Avance versée à la signature de l'arrêté", "Art. 9", _rate),
         _spec(HZ, "academic_year_start", "Début de l'année universitaire (mois-jour)", "Art. 5", _month_day),
         _spec(HZ, "submission_deadline", "Date limite de dépôt, fin de l'année universitaire (mois-jour)", "Art. 5", _month_day),
+        _spec(HZ, "balance_deadline", "Solde : à demander avant ce jour de l'année universitaire suivante (mois-jour)", "Art. 9", _month_day),
         _spec(HZ, "annual_envelope", "Enveloppe budgétaire de l'année (EUR)", "Art. 7", _amount),
         _spec(AU, "required_cycle", "Cycle d'études requis", AU_ACT, _count),
         _spec(AU, "eligible_faculties", "Facultés d'inscription éligibles", AU_ACT, _codes),

@@ -213,3 +213,38 @@ def test_breach_is_not_claimed_twice():
     with pytest.raises(pay.ServiceError, match="déjà réclamé"):
         pay.breach_claim(application=app, by=agent, explanation="Stage abandonné", today=date(2026, 2, 16))
     assert RepaymentOrder.objects.filter(application=app).count() == 1
+
+
+def test_notice_reminder_a_week_before_the_answer_is_due(region, django_capture_on_commit_callbacks, mailoutbox):
+    app = _paid_advance(region)
+    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31), today=date(2026, 1, 10))
+    order = RepaymentOrder.objects.get(application=app)
+    pay.notice_received(order=order, received_on=date(2026, 1, 20), by=region)  # answer due 20 February
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.repayment_orders_sweep(today=date(2026, 2, 12))  # 8 days before: not yet
+        pay.repayment_orders_sweep(today=date(2026, 2, 13))
+        pay.repayment_orders_sweep(today=date(2026, 2, 14))  # once only
+    assert [m.subject for m in mailoutbox] == [f"Rappel : mise en demeure sur votre dossier {app.reference}, réponse avant le 20/02/2026"]
+
+
+def test_balance_deadline_is_a_dated_parameter(region):
+    from schemes.models import Parameter
+
+    Parameter.objects.create(scheme=Parameter.objects.filter(scheme__code="horizons").first().scheme,
+                             key="balance_deadline", valid_from=date(2025, 8, 1), value="10-31")
+    app = decided_file("horizons", region)
+    assert app.instalments.get(kind="balance").latest_on == date(2026, 10, 31)
+
+
+def test_control_period_shown_once_everything_is_paid(region):
+    from payments.selectors import application_ledger
+
+    app = _paid_advance(region)
+    assert application_ledger(application=app)["control_until"] is None  # the balance is still due
+    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 12, 19), today=date(2026, 1, 10))
+    balance = app.instalments.get(kind="balance")
+    run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=[balance.pk], by=region,
+                                 execution_date=date(2026, 1, 12), today=date(2026, 1, 12))
+    pay.payment_run_confirm(run=run, by=region, today=date(2026, 1, 15))
+    assert application_ledger(application=app)["control_until"] == date(2029, 1, 15)

@@ -28,3 +28,12 @@ def _celery_eager_unless_redis(request):
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's event loop, once started, makes Django look its
+    connections up in an async context for the rest of the session, where `serialized_rollback`
+    finds no snapshot to restore; tests/e2e/conftest.py restores the migrated data for itself,
+    so nothing after the browser tests may depend on it."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

@@ -112,6 +112,9 @@ class Account(models.Model):
             models.CheckConstraint(condition=Q(waived__lte=F("paid")), name="account_waived_within_paid"),
         ]
 
+    def __str__(self) -> str:
+        return f"Compte {self.application}"
+
     @property
     def net_paid(self):
         return self.paid - self.repaid - self.waived
@@ -157,6 +160,9 @@ class RepaymentOrder(models.Model):
         verbose_name_plural = _("ordres de reversement")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_order_positive")]
 
+    def __str__(self) -> str:
+        return f"Reversement {self.amount} € · {self.application}"
+
 
 class BalanceRequest(models.Model):
     """Horizons: the request for the balance, with the proofs of the actual dates (Art. 9)."""
@@ -179,6 +185,9 @@ class BalanceRequest(models.Model):
             models.UniqueConstraint(fields=["application"], name="one_balance_request_per_file"),
             models.CheckConstraint(condition=Q(balance__gte=0) & Q(repayment__gte=0), name="balance_figures_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"Solde · {self.application}"
 
 
 class LedgerQuerySet(models.QuerySet):
@@ -218,6 +227,9 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(fields=["instalment"], condition=Q(kind="payment"), name="ledger_instalment_paid_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} € · {self.application}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Ledger entries are never updated.")
@@ -241,3 +253,6 @@ class FollowUp(models.Model):
     class Meta:
         verbose_name = _("suivi après les études")
         verbose_name_plural = _("suivis après les études")
+
+    def __str__(self) -> str:
+        return f"Suivi · {self.application}"

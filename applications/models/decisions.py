@@ -73,6 +73,9 @@ class SessionEntry(models.Model):
             models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="entry_amount_not_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.session} · {self.application}"
+
 
 class Decision(models.Model):
     """A decision taken on a file. Immutable once written; a later decision (after an appeal or a
@@ -146,6 +149,9 @@ class Letter(models.Model):
         verbose_name = _("courrier")
         verbose_name_plural = _("courriers")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.application}"
+
 
 class Appeal(models.Model):
     """A recours gracieux to the President, within 2 months of notification (Art. 13)."""
@@ -172,6 +178,9 @@ class Appeal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision"], condition=Q(status="pending"), name="appeal_one_pending_per_decision"),
         ]
+
+    def __str__(self) -> str:
+        return f"Recours {self.application} du {self.filed_on:%d/%m/%Y}"
 
 
 class ChangeReport(models.Model):
@@ -208,3 +217,6 @@ class ChangeReport(models.Model):
         ordering = ["-reported_on", "-pk"]
         verbose_name = _("signalement de modification")
         verbose_name_plural = _("signalements de modification")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.application}"

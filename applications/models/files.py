@@ -201,6 +201,9 @@ class DocumentRequest(models.Model):
         verbose_name = _("demande de pièces")
         verbose_name_plural = _("demandes de pièces")
 
+    def __str__(self) -> str:
+        return f"Pièces demandées · {self.application} (au plus tard le {self.deadline:%d/%m/%Y})"
+
     @property
     def deadline(self):
         return self.extended_to or self.due_on
@@ -219,6 +222,9 @@ class Opinion(models.Model):
         verbose_name = _("avis de l'établissement")
         verbose_name_plural = _("avis des établissements")
 
+    def __str__(self) -> str:
+        return f"Avis {'favorable' if self.favourable else 'défavorable'} · {self.application}"
+
 
 class Message(models.Model):
     """The thread between the student and the officers of a file."""
@@ -235,6 +241,9 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 
+    def __str__(self) -> str:
+        return f"Message · {self.application} · {self.created_at:%d/%m/%Y}"
+
 
 class Note(models.Model):
     """A private note: officers only, never shown to the student or the establishment."""
@@ -248,6 +257,9 @@ class Note(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("note interne")
         verbose_name_plural = _("notes internes")
+
+    def __str__(self) -> str:
+        return f"Note · {self.application} · {self.created_at:%d/%m/%Y}"
 
 
 class EventQuerySet(models.QuerySet):
@@ -282,6 +294,9 @@ class Event(models.Model):
         verbose_name = _("événement")
         verbose_name_plural = _("historique")
         constraints = [models.UniqueConstraint(fields=["application", "seq"], name="event_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}#{self.seq} {self.kind}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -188,3 +188,15 @@ def test_two_officers_closing_at_once_give_one_decision_per_file():
     assert Decision.objects.filter(session=session).count() == 6
     assert CommissionSession.objects.get(pk=session.pk).status == "closed"
     assert all(a.events.filter(kind="decide").count() == 1 for a in Application.objects.filter(pk__in=[f.pk for f in files]))
+
+
+def test_student_sees_the_decision_not_an_estimate(horizons_world, client):
+    officer, make = horizons_world
+    app = make()
+    session = _session("horizons", officer, [app], amount=Decimal("1000.00"))
+    services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+    services.session_close_run(session_id=session.pk)
+    client.force_login(app.student)
+    page = client.get(f"/demandes/{app.pk}/").content.decode()
+    assert "Aide attribuée" in page and "1\xa0000,00 €" in page
+    assert "Montant estimé" not in page

@@ -155,3 +155,12 @@ def test_admin_pages_of_the_seeded_data_render(client):
     # The state is shown, not editable.
     html = client.get(reverse("admin:applications_application_change", args=[app.pk])).content.decode()
     assert 'name="state"' not in html
+
+
+def test_demo_has_money_to_show():
+    from payments.models import LedgerEntry, RepaymentOrder
+
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    assert LedgerEntry.objects.filter(kind="payment").exists()  # Horizons advances paid by a run
+    # The cancelled Horizons file had its advance paid: the cancellation claims it back.
+    assert RepaymentOrder.objects.filter(reason="change").exists()

@@ -375,6 +375,8 @@ class Command(BaseCommand):
         services.session_close_run(session_id=session.pk)
         app.refresh_from_db()
         services.decision_notified(decision=app.current_decision, on=today)
+        if app.scheme.code == "horizons" and state in (State.GRANTED, State.CANCELLED):
+            self._pay_advance(app, officer=officer, today=today)
         if state == State.UNDER_APPEAL:
             services.appeal_file(
                 application=app, by=student, today=today,
@@ -387,6 +389,16 @@ class Command(BaseCommand):
             )
             services.change_review(report=report, by=officer, accept=True, today=today,
                                    answer="Annulation prise en compte ; l'aide est annulée.")
+
+    def _pay_advance(self, app: Application, *, officer, today) -> None:
+        """The Horizons advance (Art. 9), paid through a real run confirmed by the treasury, so
+        that the ledger, the account and the authority's dashboard have figures to show."""
+        from payments import services as payments
+
+        advance = app.instalments.filter(kind="advance", status="planned")
+        run = payments.payment_run_create(authority=app.scheme.authority, instalment_ids=list(advance.values_list("pk", flat=True)),
+                                          by=officer, execution_date=today, today=today)
+        payments.payment_run_confirm(run=run, by=officer, today=today)
 
     def _documents(self, app: Application, *, student, variant: int, complete: bool) -> None:
         """The required documents (Art. 5): small PDFs, and for some Horizons files a written

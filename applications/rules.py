@@ -68,6 +68,13 @@ def is_awaiting_opinion(user, application) -> bool:
     return application is not None and application.state == State.AWAITING_OPINION
 
 
+@rules.predicate
+def accepts_documents(user, application) -> bool:
+    from .services.workflow import ACCEPTS_DOCUMENTS
+
+    return application is not None and application.state in ACCEPTS_DOCUMENTS
+
+
 is_party = is_student_owner | is_establishment_staff_of | is_officer_of
 
 
@@ -127,7 +134,7 @@ REQUIREMENTS: dict[str, tuple[tuple[rules.Predicate, Reason], ...]] = {
         SIGN_IN,
         (
             is_officer_of,
-            "Seuls les agents de la collectivité qui finance ce dispositif instruisent le dossier.",
+            lambda application: f"Seuls les agents de {application.scheme.authority.name} instruisent ce dossier.",
         ),
     ),
     "applications.view_notes": (
@@ -136,6 +143,11 @@ REQUIREMENTS: dict[str, tuple[tuple[rules.Predicate, Reason], ...]] = {
             is_officer_of,
             "Les notes internes ne sont visibles que des agents instructeurs de ce dispositif.",
         ),
+    ),
+    "applications.add_document": (
+        SIGN_IN,
+        (is_student_owner, "Seul l'étudiant du dossier peut y joindre des pièces."),
+        (accepts_documents, "Le dossier n'accepte plus de pièces."),
     ),
     "applications.post_message": (
         SIGN_IN,

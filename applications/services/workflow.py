@@ -50,6 +50,16 @@ class ServiceError(Exception):
         self.message, self.field, self.errors = message, field, errors or []
 
 
+def _require(by, perm: str, app: Application) -> None:
+    """Check `perm` with the predicates of applications/rules.py (the ones views and templates
+    use), and refuse with the sentence that explains why."""
+    from ..rules import refusal_reason
+
+    reason = refusal_reason(by, perm, app)
+    if reason is not None:
+        raise ServiceError(reason)
+
+
 def _locked(application: Application) -> Application:
     return (
         Application.objects.select_for_update()
@@ -93,8 +103,7 @@ def application_update(*, application: Application, by, step: int | None = None,
         raise ValueError(f"not editable: {sorted(unknown)}")
     with transaction.atomic():
         app = _locked(application)
-        if app.state != State.DRAFT:
-            raise ServiceError(_("La demande n'est plus modifiable : elle a été déposée."))
+        _require(by, "applications.edit_application", app)
         data = fields.pop("data", None)
         if data is not None:
             app.data = _merge(app.data or {}, data)
@@ -121,10 +130,7 @@ def application_submit(*, application: Application, by, today: date | None = Non
     today = today or timezone.localdate()
     with transaction.atomic():
         app = _locked(application)
-        if app.student_id != by.pk:
-            raise ServiceError(_("Seul l'étudiant peut déposer sa demande."))
-        if app.state != State.DRAFT:
-            raise ServiceError(_("Cette demande a déjà été déposée."))
+        _require(by, "applications.edit_application", app)
         missing = [label for name, label in (("first_name", _("prénom")), ("last_name", _("nom"))) if not getattr(app, name)]
         if missing:
             raise ServiceError(_("Complétez votre identité : %(fields)s.") % {"fields": ", ".join(missing)})
@@ -166,8 +172,7 @@ def _start_date(app: Application) -> date:
 def application_withdraw(*, application: Application, by, reason: str = "") -> Application:
     with transaction.atomic():
         app = _locked(application)
-        if app.student_id != by.pk:
-            raise ServiceError(_("Seul l'étudiant peut retirer sa demande."))
+        _require(by, "applications.withdraw_application", app)
         _transition(app, "withdraw", by=by, reason=reason)
         if app.submitted_at:
             _notify(app, "withdrawn")
@@ -188,8 +193,7 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
         fields = _checked_upload(upload)
     with transaction.atomic():
         app = _locked(application)
-        if app.state not in ACCEPTS_DOCUMENTS:
-            raise ServiceError(_("Le dossier n'accepte plus de pièces."))
+        _require(by, "applications.add_document", app)
         if kind != "other":  # "other" pieces add up; a required kind has one version in force
             Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
         doc = Document(application=app, kind=kind, uploaded_by=by, explanation=explanation.strip(), request=request,
@@ -235,8 +239,7 @@ def documents_submit(*, application: Application, by) -> Application:
     """The student says the requested documents are on file: back to instruction."""
     with transaction.atomic():
         app = _locked(application)
-        if app.student_id != by.pk:
-            raise ServiceError(_("Seul l'étudiant peut transmettre ses pièces."))
+        _require(by, "applications.add_document", app)
         _transition(app, "documents_received", by=by)
         DocumentRequest.objects.filter(application=app, answered_at__isnull=True, expired_at__isnull=True).update(
             answered_at=timezone.now()
@@ -248,8 +251,7 @@ def documents_submit(*, application: Application, by) -> Application:
 def opinion_record(*, application: Application, by, favourable: bool, comment: str = "") -> Opinion:
     with transaction.atomic():
         app = _locked(application)
-        if not by.establishment_memberships.filter(establishment_id=app.establishment_id).exists():
-            raise ServiceError(_("Seul l'établissement du dossier peut donner son avis."))
+        _require(by, "applications.give_opinion", app)
         opinion = Opinion.objects.create(application=app, favourable=favourable, comment=comment, given_by=by)
         _transition(app, "record_opinion", by=by, reason=comment,
                     payload={"favourable": favourable})
@@ -259,9 +261,7 @@ def opinion_record(*, application: Application, by, favourable: bool, comment: s
 
 # --- Officers ---------------------------------------------------------------------------------
 def _check_officer(app: Application, by) -> None:
-    membership = getattr(by, "officer_membership", None)
-    if membership is None or membership.authority_id != app.scheme.authority_id:
-        raise ServiceError(_("Seuls les agents de %(authority)s instruisent ce dossier.") % {"authority": app.scheme.authority.name})
+    _require(by, "applications.instruct_application", app)
 
 
 def document_request_create(*, application: Application, items: list[str], message: str, by,
@@ -330,9 +330,8 @@ def message_post(*, application: Application, by, body: str, attachment=None) ->
     fields = _checked_upload(attachment, field="attachment") if attachment is not None else {}
     with transaction.atomic():
         app = _locked(application)
+        _require(by, "applications.post_message", app)
         is_student = app.student_id == by.pk
-        if not is_student:
-            _check_officer(app, by)
         msg = Message(application=app, author=by, body=body.strip(), attachment_name=fields.get("original_name", ""))
         if attachment is not None:
             msg.attachment.save(f"message{ALLOWED_TYPES[fields['content_type']]}", attachment, save=False)

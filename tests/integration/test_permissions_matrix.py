@@ -58,6 +58,11 @@ def expected(perm: str, role: str, file: str, state: str) -> bool:
         "applications.instruct_application": officer,
         "applications.view_notes": officer,
         "applications.post_message": owner or officer,
+        # Before the decision, and after it for the balance's proofs, a change or an appeal.
+        "applications.add_document": owner and state in (
+            State.DRAFT, State.AWAITING_OPINION, State.IN_INSTRUCTION, State.AWAITING_DOCUMENTS,
+            State.GRANTED, State.REJECTED, State.UNDER_APPEAL,
+        ),
     }[perm]
 
 

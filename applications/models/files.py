@@ -18,6 +18,12 @@ from ..documents import KINDS
 from ..states import DECIDED, INSTRUCTION, UNDECIDED, State
 
 
+def _may(perm: str):
+    """A transition's permission is the django-rules permission the views and services check
+    (applications/rules.py), so `has_transition_perm` answers as they do."""
+    return lambda instance, user: user.has_perm(perm, instance)
+
+
 class Application(FSMModelMixin, models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
     scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="applications")
@@ -87,19 +93,19 @@ class Application(FSMModelMixin, models.Model):
         return self.state in UNDECIDED
 
     # --- Transitions (called by services only) --------------------------------------------
-    @transition(field=state, source=State.DRAFT, target=RETURN_VALUE(State.AWAITING_OPINION, State.IN_INSTRUCTION))
+    @transition(field=state, source=State.DRAFT, target=RETURN_VALUE(State.AWAITING_OPINION, State.IN_INSTRUCTION), permission=_may("applications.edit_application"))
     def submit(self):
         return State.AWAITING_OPINION if self.scheme.requires_establishment_opinion else State.IN_INSTRUCTION
 
-    @transition(field=state, source=State.AWAITING_OPINION, target=State.IN_INSTRUCTION)
+    @transition(field=state, source=State.AWAITING_OPINION, target=State.IN_INSTRUCTION, permission=_may("applications.give_opinion"))
     def record_opinion(self):
         pass
 
-    @transition(field=state, source=State.IN_INSTRUCTION, target=State.AWAITING_DOCUMENTS)
+    @transition(field=state, source=State.IN_INSTRUCTION, target=State.AWAITING_DOCUMENTS, permission=_may("applications.instruct_application"))
     def request_documents(self):
         pass
 
-    @transition(field=state, source=State.AWAITING_DOCUMENTS, target=State.IN_INSTRUCTION)
+    @transition(field=state, source=State.AWAITING_DOCUMENTS, target=State.IN_INSTRUCTION, permission=_may("applications.add_document"))
     def documents_received(self):
         pass
 
@@ -107,15 +113,15 @@ class Application(FSMModelMixin, models.Model):
     def reject_incomplete(self):
         pass
 
-    @transition(field=state, source=State.IN_INSTRUCTION, target=State.READY_FOR_DECISION)
+    @transition(field=state, source=State.IN_INSTRUCTION, target=State.READY_FOR_DECISION, permission=_may("applications.instruct_application"))
     def mark_ready(self):
         pass
 
-    @transition(field=state, source=list(INSTRUCTION), target=State.CLOSED)
+    @transition(field=state, source=list(INSTRUCTION), target=State.CLOSED, permission=_may("applications.instruct_application"))
     def close(self):
         pass
 
-    @transition(field=state, source=list(UNDECIDED), target=State.WITHDRAWN)
+    @transition(field=state, source=list(UNDECIDED), target=State.WITHDRAWN, permission=_may("applications.withdraw_application"))
     def withdraw(self):
         pass
 
@@ -127,15 +133,15 @@ class Application(FSMModelMixin, models.Model):
     def appeal(self):
         pass
 
-    @transition(field=state, source=State.UNDER_APPEAL, target=RETURN_VALUE(State.GRANTED, State.REJECTED))
+    @transition(field=state, source=State.UNDER_APPEAL, target=RETURN_VALUE(State.GRANTED, State.REJECTED), permission=_may("applications.instruct_application"))
     def uphold(self, *, granted: bool):
         return State.GRANTED if granted else State.REJECTED
 
-    @transition(field=state, source=State.UNDER_APPEAL, target=State.IN_INSTRUCTION)
+    @transition(field=state, source=State.UNDER_APPEAL, target=State.IN_INSTRUCTION, permission=_may("applications.instruct_application"))
     def reopen(self):
         pass
 
-    @transition(field=state, source=State.GRANTED, target=State.CANCELLED)
+    @transition(field=state, source=State.GRANTED, target=State.CANCELLED, permission=_may("applications.instruct_application"))
     def cancel(self):
         pass
 

@@ -294,3 +294,14 @@ def test_messages_notify_the_other_side(actors, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         services.message_post(application=app, by=actors["officer"], body="Bien reçu")
     assert mail.outbox[-1].to == ["etu@example.org"]
+
+
+def test_transitions_carry_the_same_permissions(actors):
+    from django_fsm import has_transition_perm
+
+    app = in_instruction(actors)
+    assert has_transition_perm(app.withdraw, actors["student"])
+    assert not has_transition_perm(app.withdraw, actors["officer"])
+    assert has_transition_perm(app.mark_ready, actors["officer"])
+    assert not has_transition_perm(app.mark_ready, actors["other_officer"])
+    assert not has_transition_perm(app.mark_ready, actors["student"])

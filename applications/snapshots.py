@@ -27,12 +27,13 @@ from .models import Application
 from .selectors import application_case_data
 
 
-def snapshot_build(*, application: Application, today: date) -> tuple[Verdict, dict[str, Any]]:
+def snapshot_build(*, application: Application, today: date, timelines=None, tables=None) -> tuple[Verdict, dict[str, Any]]:
     """Run the engine on the file now and return its verdict with the snapshot to store.
-    Raises InvalidInput when the file's data are incomplete."""
+    A batch passes the parameter timelines and reference tables it loaded once (`tables` must
+    cover this file's case). Raises InvalidInput when the file's data are incomplete."""
     case = parse_case(application_case_data(application))
-    facts = facts_from_case(case, today=today, tables=reference_tables([case]))
-    timeline = parameter_timelines([case.scheme])[case.scheme]
+    facts = facts_from_case(case, today=today, tables=tables if tables is not None else reference_tables([case]))
+    timeline = (timelines or parameter_timelines([case.scheme]))[case.scheme]
     verdict = evaluate(facts, timeline)
     resolved = copy.deepcopy(case.model_dump(mode="json", exclude_none=True))
     resolved["submitted_on"] = facts.submitted_on.isoformat()

@@ -17,15 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schemes.engine.durations import academic_year_start
-from schemes.inputs import InvalidInput
+from schemes.inputs import InvalidInput, parse_case
 from schemes.models import Scheme
-from schemes.selectors import parameter_timelines
+from schemes.selectors import parameter_timelines, reference_tables
 
 from .. import deadlines
 from ..events import event_record, transition_recorded
 from ..models import Appeal, Application, ChangeReport, CommissionSession, Decision, SessionEntry
 from ..models.decisions import Outcome
-from ..selectors import application_verdict
+from ..selectors import application_case_data, application_verdict
 from ..snapshots import snapshot_build
 from ..states import DECIDED, State
 from .workflow import ServiceError, _check_officer, _locked, _merge
@@ -200,7 +200,7 @@ def session_close_run(*, session_id: int) -> int:
     session = CommissionSession.objects.select_related("scheme", "closed_by").get(pk=session_id)
     if session.status == CommissionSession.Status.CLOSED:
         return 0
-    done = 0
+    done, timelines = 0, parameter_timelines([session.scheme.code])
     while True:
         with transaction.atomic():
             batch = list(
@@ -209,8 +209,17 @@ def session_close_run(*, session_id: int) -> int:
             )
             if not batch:
                 break
+            # The batch's files, locked in one query in pk order (the lock order of every
+            # service), and the reference tables their cases read, loaded once.
+            files = {
+                a.pk: a for a in Application.objects.select_for_update(of=("self",))
+                .select_related("scheme__authority", "student", "current_decision")
+                .filter(pk__in=[e.application_id for e in batch]).order_by("pk")
+            }
+            tables = reference_tables(_cases(files.values()))
             for entry in batch:
-                _decide(entry=entry, session=session)
+                _decide(entry=entry, app=files[entry.application_id], session=session, timelines=timelines, tables=tables)
+            SessionEntry.objects.filter(pk__in=[e.pk for e in batch]).update(decided=True)
             done += len(batch)
             CommissionSession.objects.filter(pk=session_id).update(
                 progress_done=SessionEntry.objects.filter(session_id=session_id, decided=True).count()
@@ -224,15 +233,25 @@ def session_close_run(*, session_id: int) -> int:
     return done
 
 
-def _decide(*, entry: SessionEntry, session: CommissionSession) -> Decision | None:
+def _cases(files):
+    """The parseable cases of a batch's files (for loading their reference tables at once)."""
+    cases = []
+    for app in files:
+        try:
+            cases.append(parse_case(application_case_data(app)))
+        except InvalidInput:
+            pass
+    return cases
+
+
+def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession, timelines, tables) -> Decision | None:
+    """Decide one file of a closing session. Call holding the file's row lock; the caller marks
+    the entry decided."""
     from ..tasks import issue_decision_letters
 
-    app = _locked(entry.application)
     if app.state != State.READY_FOR_DECISION:
-        entry.decided = True
-        entry.save(update_fields=["decided"])
         return None
-    _verdict, snapshot = snapshot_build(application=app, today=session.act_date)
+    _verdict, snapshot = snapshot_build(application=app, today=session.act_date, timelines=timelines, tables=tables)
     previous = app.current_decision
     try:
         with transaction.atomic():
@@ -248,12 +267,10 @@ def _decide(*, entry: SessionEntry, session: CommissionSession) -> Decision | No
     before = app.state
     app.decide(granted=entry.outcome == Outcome.GRANTED)
     app.current_decision = decision
-    app.save()
+    app.save(update_fields=["state", "current_decision", "updated_at"])
     transition_recorded(application=app, kind="decide", actor=session.closed_by, from_state=before,
                         reason=entry.motivation, payload={"decision": decision.pk, "amount": str(decision.amount),
                                                           "act": session.act_number})
-    entry.decided = True
-    entry.save(update_fields=["decided"])
     _plan_payments(decision=decision, today=session.act_date)
     transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
     return decision

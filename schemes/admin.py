@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .engine.parameters import PARAMETER_SPECS
 from .importers import check_country, check_subdivision
-from .models import OdaCountry, Parameter, PartnerRegion, PegasusInstitution, Scheme, ZoningEntry
+from .models import Authority, OdaCountry, Parameter, PartnerRegion, PegasusInstitution, Scheme, ZoningEntry
 
 NEW_ROW_HELP = _(
     "Une nouvelle valeur est une NOUVELLE ligne, avec une date « en vigueur à partir du » "
@@ -102,6 +102,12 @@ class ParameterInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
 
 
 @admin.register(Scheme)

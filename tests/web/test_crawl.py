@@ -63,3 +63,12 @@ def test_no_admin_page_fails(client, demo):
     seen, failures = crawl(client, ["/admin/"], skip=("/static/", "/comptes/logout", "/i18n/", "/admin/logout"), limit=300)
     assert failures == []
     assert len(seen) > 30
+
+
+def test_every_model_of_the_portal_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    missing = [m._meta.label for m in apps.get_models()
+               if m._meta.app_label in ("accounts", "schemes", "applications", "payments") and m not in admin.site._registry]
+    assert missing == []

@@ -111,3 +111,45 @@ def applications_xlsx(applications: Iterable[Application]) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- Any table (the decision act, the dashboards' tables) ------------------------------------
+def table_csv(headers: list[str], rows: Iterable[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def table_xlsx(sheet: str, headers: list[str], rows: Iterable[list]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    header = []
+    for title in headers:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        out = []
+        for value in row:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws, value=neutralise(value))
+                cell.data_type = "s"  # never a formula
+            else:
+                cell = WriteOnlyCell(ws, value=value)
+                if isinstance(value, date):
+                    cell.number_format = "DD/MM/YYYY"
+                elif isinstance(value, Decimal):
+                    cell.number_format = "#,##0.00"
+            out.append(cell)
+        ws.append(out)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

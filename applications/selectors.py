@@ -55,3 +55,42 @@ def document_requests_open(*, application: Application) -> QuerySet[DocumentRequ
 def required_document_kinds(*, application: Application) -> tuple[str, ...]:
     student = (application.data or {}).get("student") or {}
     return required_kinds(application.scheme.code, scholarship_holder=student.get("scholarship_holder"))
+
+
+# --- After the decision -------------------------------------------------------------------------
+def decisions_of(*, application: Application):
+    return application.decisions.select_related("supersedes").prefetch_related("letters").order_by("created_at", "pk")
+
+
+def appeals_of(*, application: Application):
+    return application.appeals.select_related("decision", "reviewed_by").prefetch_related("documents").order_by("filed_on", "pk")
+
+
+def change_reports_of(*, application: Application):
+    return application.change_reports.select_related("decision", "new_decision").order_by("reported_on", "pk")
+
+
+def appeal_status(*, application: Application, today: date) -> tuple[date | None, str | None]:
+    """(last day to appeal or None, why no appeal can be filed today or None): Art. 13, a
+    recours gracieux within two months of the notification. The page and `appeal_file` both
+    ask this, so what the student reads is what the service decides."""
+    from django.utils.translation import gettext as _
+
+    from . import deadlines
+    from .states import DECIDED, State
+
+    decision = application.current_decision
+    if application.state == State.UNDER_APPEAL:
+        return None, _("Un recours gracieux est déjà en cours d'examen sur ce dossier.")
+    if application.state not in DECIDED or decision is None:
+        return None, _("Un recours n'est possible que contre une décision notifiée.")
+    if decision.notified_on is None:
+        return None, _("La décision n'a pas encore été notifiée.")
+    last_day = deadlines.appeal_deadline(decision.notified_on)
+    if deadlines.is_expired(last_day, today):
+        return last_day, (
+            _("Le délai de recours gracieux de deux mois à compter de la notification (le %(n)s) a expiré "
+              "le %(d)s (art. 13). Un recours contentieux reste possible devant le tribunal administratif.")
+            % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
+        )
+    return last_day, None

@@ -21,13 +21,12 @@ from schemes.inputs import InvalidInput, parse_case
 from schemes.models import Scheme
 from schemes.selectors import parameter_timelines, reference_tables
 
-from .. import deadlines
 from ..events import event_record, transition_recorded
 from ..models import Appeal, Application, ChangeReport, CommissionSession, Decision, SessionEntry
 from ..models.decisions import Outcome
-from ..selectors import application_case_data, application_verdict
+from ..selectors import appeal_status, application_case_data, application_verdict
 from ..snapshots import snapshot_build
-from ..states import DECIDED, State
+from ..states import State
 from .workflow import ServiceError, _check_officer, _locked, _merge
 
 CLOSING_BATCH = 100
@@ -307,21 +306,15 @@ def appeal_file(*, application: Application, by, grounds: str, today: date, docu
         app = _locked(application)
         if app.student_id != by.pk:
             raise ServiceError(_("Seul l'étudiant peut former un recours sur sa demande."))
+        _last_day, refusal = appeal_status(application=app, today=today)
+        if refusal:
+            raise ServiceError(refusal)
         decision = app.current_decision
-        if app.state not in DECIDED or decision is None:
-            raise ServiceError(_("Un recours n'est possible que contre une décision notifiée."))
-        if decision.notified_on is None:
-            raise ServiceError(_("La décision n'a pas encore été notifiée."))
-        last_day = deadlines.appeal_deadline(decision.notified_on)
-        if today > last_day:
-            raise ServiceError(
-                _("Le délai de recours gracieux de deux mois à compter de la notification (le %(n)s) a expiré "
-                  "le %(d)s (art. 13). Un recours contentieux reste possible devant le tribunal administratif.")
-                % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
-            )
         appeal = Appeal.objects.create(application=app, decision=decision, grounds=grounds.strip(), filed_by=by, filed_on=today)
         for upload in documents:
             document_add(application=app, by=by, kind="other", upload=upload, appeal=appeal)
+        if documents:  # each document added its event to the chain: continue from its head
+            app.refresh_from_db(fields=["events_head", "events_count"])
         before = app.state
         app.appeal()
         app.save()

@@ -14,7 +14,6 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,80 +21,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.rules import roles_of
-
-from .. import aftercare_forms, deadlines, queues, services
+from .. import aftercare_forms, deadlines, queues, selectors, services
 from ..aftercare_preview import change_preview
 from ..forms import field_label
-from ..models import Appeal, ChangeReport, Decision
+from ..models import Appeal, ChangeReport
 from ..services import ServiceError
-from ..states import DECIDED, State
+from ..states import State
 from .staff import PER_PAGE, ServiceFormMixin, StaffAccess
 from .student import OwnApplicationMixin
-
-
-# --- Reads of these screens ----------------------------------------------------------------------
-# Kept here, beside their only callers, so that parallel work on selectors.py/queues.py does not
-# collide; they belong in applications/selectors.py (see the pull request).
-def _decisions(application):
-    return application.decisions.select_related("supersedes").prefetch_related("letters").order_by("created_at", "pk")
-
-
-def _appeals(application):
-    return application.appeals.select_related("decision", "reviewed_by").order_by("filed_on", "pk")
-
-
-def _change_reports(application):
-    return application.change_reports.select_related("decision", "new_decision").order_by("reported_on", "pk")
-
-
-def _appeal_documents(appeal: Appeal):
-    """The evidence the student attached to the appeal: the "other" documents uploaded since it
-    was filed (Document has no link to an appeal yet: see the pull request)."""
-    return appeal.application.documents.filter(
-        kind="other", uploaded_by=appeal.filed_by, uploaded_at__date__gte=appeal.filed_on
-    ).order_by("uploaded_at", "pk")
-
-
-def aftercare_pending(*, user):
-    """Pending appeals and change reports of the officer's authority, one row each (a dict),
-    oldest first: one UNION query, so that the paginator counts and slices in the database."""
-    scheme_ids = roles_of(user).officer_scheme_ids
-
-    def rows(model, item, on, kind):
-        return (
-            model.objects.filter(status="pending", application__scheme_id__in=scheme_ids)
-            .annotate(item=Value(item, output_field=CharField()), on=F(on), obj_id=F("pk"),
-                      app_id=F("application_id"), ref=F("application__reference"),
-                      first=F("application__first_name"), last=F("application__last_name"),
-                      change_kind=kind)
-            .values("item", "on", "obj_id", "app_id", "ref", "first", "last", "change_kind")
-            .order_by()  # the models order by date descending; a UNION part may not order
-        )
-
-    appeals = rows(Appeal, "appeal", "filed_on", Value("", output_field=CharField()))
-    changes = rows(ChangeReport, "change", "reported_on", F("kind"))
-    return appeals.union(changes, all=True).order_by("on", "item", "obj_id")
-
-
-def appeal_status(application, decision: Decision | None, today):
-    """(last day to appeal or None, why an appeal cannot be filed today or None). For display
-    only: appeal_file decides, and its message is the one shown when a form is sent anyway."""
-    if application.state == State.UNDER_APPEAL:
-        return None, _("Un recours gracieux est déjà en cours d'examen sur ce dossier.")
-    if application.state not in DECIDED or decision is None:
-        return None, _("Un recours n'est possible que contre une décision notifiée.")
-    if decision.notified_on is None:
-        return None, _("La décision n'a pas encore été notifiée.")
-    last_day = deadlines.appeal_deadline(decision.notified_on)
-    if deadlines.is_expired(last_day, today):
-        # The same sentence as services.appeal_file.
-        return last_day, (
-            _("Le délai de recours gracieux de deux mois à compter de la notification (le %(n)s) a expiré "
-              "le %(d)s (art. 13). Un recours contentieux reste possible devant le tribunal administratif.")
-            % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
-        )
-    return last_day, None
 
 
 def _shown(value):
@@ -120,7 +53,7 @@ class AppealNewView(OwnApplicationMixin, View):
 
     def render_page(self, form):
         app = self.application
-        last_day, refusal = appeal_status(app, app.current_decision, timezone.localdate())
+        last_day, refusal = selectors.appeal_status(application=app, today=timezone.localdate())
         return render(self.request, self.template_name, {
             "application": app, "decision": app.current_decision, "last_day": last_day,
             "refusal": refusal, "form": form,
@@ -134,27 +67,13 @@ class AppealNewView(OwnApplicationMixin, View):
         if not form.is_valid():
             return self.render_page(form)
         try:
-            services.appeal_file(application=self.application, by=request.user,
-                                 grounds=form.cleaned_data["grounds"], today=timezone.localdate())
+            services.appeal_file(application=self.application, by=request.user, grounds=form.cleaned_data["grounds"],
+                                 today=timezone.localdate(), documents=form.cleaned_data["documents"])
         except ServiceError as exc:
             _add_service_error(form, exc)
             return self.render_page(form)
         messages.success(request, _("Votre recours gracieux est enregistré : vous recevrez une réponse motivée."))
-        self._attach(form.cleaned_data["documents"])
         return redirect("applications:aftercare_status", pk=pk)
-
-    def _attach(self, uploads) -> None:
-        # Evidence is attached once the appeal is on file, so that a refused appeal leaves no
-        # stray document. A refusal is said, not hidden: the appeal itself stands. (To become one
-        # call, appeal_file(documents=...), with the documents linked to the appeal.)
-        for upload in uploads:
-            try:
-                services.document_add(application=self.application, by=self.request.user, kind="other",
-                                      upload=upload)
-            except ServiceError as exc:
-                messages.warning(self.request, _(
-                    "La pièce « %(name)s » n'a pas pu être jointe : %(reason)s Vous pouvez l'envoyer "
-                    "par la messagerie de votre dossier.") % {"name": upload.name, "reason": exc.message})
 
 
 class ChangeNewView(OwnApplicationMixin, View):
@@ -192,14 +111,14 @@ class AftercareStatusView(OwnApplicationMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         app = self.application
-        decisions = list(_decisions(app))
+        decisions = list(selectors.decisions_of(application=app))
         for decision in decisions:
             # Only letters actually sent are the student's to read.
             decision.sent_letters = [letter for letter in decision.letters.all() if letter.sent_at]
-        last_day, refusal = appeal_status(app, app.current_decision, timezone.localdate())
+        last_day, refusal = selectors.appeal_status(application=app, today=timezone.localdate())
         return super().get_context_data(
             application=app, decisions=decisions, current=app.current_decision,
-            appeals=_appeals(app), reports=_change_reports(app), last_day=last_day,
+            appeals=selectors.appeals_of(application=app), reports=selectors.change_reports_of(application=app), last_day=last_day,
             can_appeal=refusal is None, can_report=app.state == State.GRANTED, **kwargs,
         )
 
@@ -233,7 +152,7 @@ class AppealReviewView(OfficerAftercareMixin, FormView):
         return super().get_context_data(
             application=self.application, appeal=self.appeal, decision=decision,
             explanation=((decision.snapshot or {}).get("result") or {}).get("explanation") or [],
-            documents=_appeal_documents(self.appeal),
+            documents=self.appeal.documents.order_by("uploaded_at", "pk"),
             last_day=deadlines.appeal_deadline(decision.notified_on) if decision.notified_on else None,
             **kwargs,
         )
@@ -303,7 +222,7 @@ class AftercareQueueView(StaffAccess, TemplateView):
     template_name = "applications/aftercare/queue.html"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(aftercare_pending(user=self.request.user), PER_PAGE).get_page(self.request.GET.get("page"))
+        page = Paginator(queues.aftercare_pending(user=self.request.user), PER_PAGE).get_page(self.request.GET.get("page"))
         kinds = dict(ChangeReport.Kind.choices)
         for row in page.object_list:
             if row["item"] == "appeal":

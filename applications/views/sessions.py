@@ -9,17 +9,13 @@ it names, or as a message.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
-from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -28,64 +24,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.rules import roles_of
-
 from .. import exports, queues, services, session_forms
-from ..models import Application, CommissionSession, SessionEntry
+from ..models import CommissionSession, SessionEntry
 from ..models.decisions import Outcome
-from ..states import State
 from .staff import ServiceFormMixin
 
 PER_PAGE = 25
 AGENDA_PER_PAGE = 50
 Status = CommissionSession.Status
-
-
-# --- Reads (scoped to the officer's authority) -----------------------------------------------
-def sessions_of(*, user) -> QuerySet[CommissionSession]:
-    """The sessions of the schemes funded by the officer's authority (none for anyone else)."""
-    return CommissionSession.objects.filter(scheme_id__in=roles_of(user).officer_scheme_ids).select_related("scheme")
-
-
-def session_list(*, user) -> QuerySet[CommissionSession]:
-    return (
-        sessions_of(user=user)
-        .annotate(n_entries=Count("entries"), n_recorded=Count("entries", filter=~Q(entries__outcome="")))
-        .order_by("-meeting_date", "-pk")
-    )
-
-
-def session_agenda(*, session: CommissionSession) -> QuerySet[SessionEntry]:
-    return session.entries.select_related("application__student", "application__establishment").order_by("pk")
-
-
-def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[Application]:
-    """Files of the session's scheme ready for decision and on no agenda yet (the service's own
-    filter), optionally searched by reference or name."""
-    qs = (
-        Application.objects.filter(scheme_id=session.scheme_id, state=State.READY_FOR_DECISION)
-        .exclude(session_entries__decided=False)
-        .select_related("student", "establishment")
-    )
-    if q := q.strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
-    return qs.order_by("submitted_at", "pk")
-
-
-def session_summary(*, session: CommissionSession) -> dict:
-    return session.entries.aggregate(
-        total=Count("pk"),
-        granted=Count("pk", filter=Q(outcome=Outcome.GRANTED)),
-        rejected=Count("pk", filter=Q(outcome=Outcome.REJECTED)),
-        undecided=Count("pk", filter=Q(outcome="")),
-        amount=Sum("amount", filter=Q(outcome=Outcome.GRANTED), default=Decimal("0")),
-    )
 
 
 def _budget_rows(budget: services.Budget) -> list[tuple[str, str, bool]]:
@@ -126,7 +72,7 @@ class SessionMixin(OfficerOnly):
 
     @cached_property
     def session(self) -> CommissionSession:
-        return get_object_or_404(sessions_of(user=self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(queues.sessions_of(user=self.request.user), pk=self.kwargs["pk"])
 
     def url(self, name: str) -> str:
         return reverse(f"applications:{name}", args=[self.session.pk])
@@ -134,7 +80,7 @@ class SessionMixin(OfficerOnly):
     def detail_context(self, *, entry_form=None, entry_page=None, add_form=None) -> dict:
         """The session page; a form that failed is shown bound, with its errors, in its place."""
         session, get = self.session, self.request.GET
-        agenda = Paginator(session_agenda(session=session), AGENDA_PER_PAGE).get_page(entry_page or get.get("page"))
+        agenda = Paginator(queues.session_agenda(session=session), AGENDA_PER_PAGE).get_page(entry_page or get.get("page"))
         is_open = session.status == Status.OPEN
         rows = []
         for entry in agenda:
@@ -156,13 +102,13 @@ class SessionMixin(OfficerOnly):
         q = (get.get("q") or "")[:100]
         candidates = None
         if is_open:
-            candidates = Paginator(session_candidates(session=session, q=q), PER_PAGE).get_page(get.get("dpage"))
+            candidates = Paginator(queues.session_candidates(session=session, q=q), PER_PAGE).get_page(get.get("dpage"))
         budget = services.session_budget(session=session)
         return {
             "session": session,
             "budget": budget,
             "budget_rows": _budget_rows(budget),
-            "summary": session_summary(session=session),
+            "summary": queues.session_summary(session=session),
             "agenda": agenda,
             "rows": rows,
             "candidates": candidates,
@@ -173,7 +119,7 @@ class SessionMixin(OfficerOnly):
 
 
 def _entry_page(entry: SessionEntry) -> int:
-    return session_agenda(session=entry.session).filter(pk__lt=entry.pk).count() // AGENDA_PER_PAGE + 1
+    return queues.session_agenda(session=entry.session).filter(pk__lt=entry.pk).count() // AGENDA_PER_PAGE + 1
 
 
 # --- List and creation -------------------------------------------------------------------------
@@ -186,7 +132,7 @@ class SessionListView(OfficerOnly, ServiceFormMixin, FormView):
         return {**super().get_form_kwargs(), "schemes": queues.officer_schemes(user=self.request.user)}
 
     def get_context_data(self, **kwargs):
-        page = Paginator(session_list(user=self.request.user), PER_PAGE).get_page(self.request.GET.get("page"))
+        page = Paginator(queues.session_list(user=self.request.user), PER_PAGE).get_page(self.request.GET.get("page"))
         return super().get_context_data(page_obj=page, **kwargs)
 
     def perform(self, form):
@@ -250,7 +196,7 @@ class AddFilesView(SessionMixin, ServiceFormMixin, FormView):
     form_class = session_forms.AddFilesForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "candidates": session_candidates(session=self.session)}
+        return {**super().get_form_kwargs(), "candidates": queues.session_candidates(session=self.session)}
 
     def get_context_data(self, **kwargs):
         form = kwargs.pop("form")
@@ -286,7 +232,7 @@ class SessionCloseView(SessionMixin, ServiceFormMixin, FormView):
         return None
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(session=self.session, summary=session_summary(session=self.session), **kwargs)
+        return super().get_context_data(session=self.session, summary=queues.session_summary(session=self.session), **kwargs)
 
     def perform(self, form):
         return services.session_close_start(session=self.session, by=self.request.user, today=timezone.localdate())
@@ -380,47 +326,6 @@ def act_rows(decisions: Iterable) -> Iterator[list]:
 
 # The CSV conventions (BOM, ";" and decimal comma) and the formula neutralisation are those of
 # applications.exports; its writers are bound to the queue's columns, hence these two.
-def table_csv(headers: list[str], rows: Iterable[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([exports.csv_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def table_xlsx(sheet: str, headers: list[str], rows: Iterable[list]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    header = []
-    for title in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        out = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=exports.neutralise(value))
-                cell.data_type = "s"  # never a formula
-            else:
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, date):
-                    cell.number_format = "DD/MM/YYYY"
-                elif isinstance(value, Decimal):
-                    cell.number_format = "#,##0.00"
-            out.append(cell)
-        ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 class ActExportView(ActMixin, View):
     content_type = extension = ""
 
@@ -439,14 +344,14 @@ class ActCsvView(ActExportView):
     content_type, extension = "text/csv; charset=utf-8", "csv"
 
     def render(self, rows):
-        return table_csv(ACT_HEADERS, rows)
+        return exports.table_csv(ACT_HEADERS, rows)
 
 
 class ActXlsxView(ActExportView):
     content_type, extension = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
 
     def render(self, rows):
-        return table_xlsx("Arrêté", ACT_HEADERS, rows)
+        return exports.table_xlsx("Arrêté", ACT_HEADERS, rows)
 
 
 urlpatterns = [

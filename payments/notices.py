@@ -71,7 +71,11 @@ def formal_notice_context(*, order: RepaymentOrder, today: date) -> dict[str, An
     app = order.application
     code = app.scheme.code
     base = letter_context(application=app, kind=Letter.Kind.FORMAL_NOTICE)
-    decision = app.current_decision
+    # The aid as it was awarded (what the money was paid on): the first granting decision. A
+    # later decision may have cut it (to 0 for a cancellation), which is why the claim exists.
+    decision = (
+        app.decisions.filter(outcome="granted").order_by("created_at", "pk").first() or app.current_decision
+    )
     account = Account.objects.filter(application=app).first()
     paid = account.paid if account else ZERO
     repaid = account.repaid if account else ZERO
@@ -97,7 +101,7 @@ def formal_notice_context(*, order: RepaymentOrder, today: date) -> dict[str, An
         },
         # The accounts of the file as they stand when the notice is issued.
         "accounts": {
-            "notified": fmt(decision.amount) if decision else fmt(account.ceiling if account else ZERO),
+            "notified": fmt(account.ceiling) if account else fmt(decision.amount if decision else ZERO),
             "paid": fmt(paid),
             "repaid": fmt(repaid),
             "waived": fmt(waived),

@@ -108,3 +108,25 @@ def test_breach_notice_of_haute_garonne_cites_no_horizons_article():
     html = render_formal_notice_html(formal_notice_context(order=order, today=date(2026, 2, 16)))
     assert "400,00\u00a0€" in html and "Stage abandonné" in html and "L. 122-1" in html
     assert "art. 11 du règlement" not in html
+
+
+def test_notice_after_a_cancellation_cites_the_aid_awarded():
+    """A cancellation makes the decision in force worth 0: the notice still speaks of the aid
+    that was awarded and paid, and of the new decision only as the reason for the claim."""
+    from applications import services
+    from payments import services as pay
+    from payments.notices import formal_notice_context
+    from tests.flows import decided_file, officer
+
+    agent = officer("horizons")
+    app = decided_file("horizons", agent)
+    run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=list(app.instalments.values_list("pk", flat=True)),
+                                 by=agent, execution_date=date(2025, 7, 10), today=date(2025, 7, 10))
+    pay.payment_run_confirm(run=run, by=agent, today=date(2025, 7, 12))
+    report = services.change_report(application=app, by=app.student, kind="cancellation", description="Annulée",
+                                    changes={}, today=date(2025, 8, 1))
+    services.change_review(report=report, by=agent, accept=True, answer="Prise en compte", today=date(2025, 8, 5))
+    order = RepaymentOrder.objects.get(application=app)
+    context = formal_notice_context(order=order, today=date(2025, 8, 6))
+    assert context["decision"]["amount"] == "1120.00" and context["accounts"]["notified"] == "1120.00"
+    assert context["order"]["amount"] == "672.00"

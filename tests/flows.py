@@ -85,3 +85,39 @@ def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), **kw) -
 
 def amount(value) -> Decimal:
     return Decimal(value)
+
+
+# --- A fixed cast for one Horizons file (fixed e-mails, so tests can name the recipients) -----
+HORIZONS_DATA = {**HORIZONS, "other_aid": {"erasmus": False, "other_collectivity_grant": False, "crous_mobility_aid": False}}
+
+
+def _named(email, **kw):
+    return User.objects.create_user(username=email, email=email, password="pw-demo-2026", **kw)
+
+
+def horizons_actors() -> dict:
+    """A student, the staff of their establishment, an officer of the Région and one of the Aude."""
+    horizons = Scheme.objects.get(code="horizons")
+    school = Establishment.objects.create(name="Université Toulouse Capitole", uai="0311382J")
+    student = _named("etu@example.org", first_name="Léa", last_name="Martin")
+    staff = _named("scol@example.org")
+    EstablishmentMembership.objects.create(user=staff, establishment=school)
+    agent = _named("agent@example.org")
+    OfficerMembership.objects.create(user=agent, authority=horizons.authority)
+    other = _named("agent-aude@example.org")
+    OfficerMembership.objects.create(user=other, authority=Scheme.objects.get(code="aude").authority)
+    return {"scheme": horizons, "school": school, "student": student, "staff": staff,
+            "officer": agent, "other_officer": other}
+
+
+def horizons_draft(actors, data=None, documents=True) -> Application:
+    """The student's grant draft, with every required document unless told otherwise."""
+    app = services.application_create(student=actors["student"], scheme=actors["scheme"], aid="grant",
+                                      establishment=actors["school"])
+    app = services.application_update(application=app, by=actors["student"], data=data or HORIZONS_DATA,
+                                      first_name="Léa", last_name="Martin")
+    if documents:
+        for kind in required_kinds("horizons", scholarship_holder=True):
+            services.document_add(application=app, by=actors["student"], kind=kind,
+                                  upload=SimpleUploadedFile(f"{kind}.pdf", PDF))
+    return app

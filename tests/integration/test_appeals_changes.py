@@ -9,57 +9,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import deadlines, services
 from applications.aftercare_preview import change_preview
-from applications.documents import required_kinds
 from applications.models import Appeal, ChangeReport, Decision
 from applications.states import State
-from schemes.models import Scheme
+from tests.flows import horizons_draft as draft
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-HORIZONS_DATA = {
-    "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
-                "scholarship_holder": True, "apprentice": False},
-    "mobility": {"kind": "study", "start_date": "2025-09-01", "end_date": "2025-12-19",
-                 "country": "DE", "in_curriculum": True},
-    "other_aid": {"erasmus": False, "other_collectivity_grant": False, "crous_mobility_aid": False},
-}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NOTIFIED = date(2025, 7, 1)
-
-
-def user(email, **kw):
-    return User.objects.create_user(username=email, email=email, password="pw-demo-2026", **kw)
-
-
-@pytest.fixture
-def actors():
-    horizons = Scheme.objects.get(code="horizons")
-    school = Establishment.objects.create(name="Université Toulouse Capitole", uai="0311382J")
-    student = user("etu@example.org", first_name="Léa", last_name="Martin")
-    staff = user("scol@example.org")
-    EstablishmentMembership.objects.create(user=staff, establishment=school)
-    officer = user("agent@example.org")
-    OfficerMembership.objects.create(user=officer, authority=horizons.authority)
-    other_officer = user("agent-aude@example.org")
-    OfficerMembership.objects.create(user=other_officer, authority=Scheme.objects.get(code="aude").authority)
-    return {"scheme": horizons, "school": school, "student": student, "staff": staff,
-            "officer": officer, "other_officer": other_officer}
-
-
-def draft(actors, data=HORIZONS_DATA):
-    app = services.application_create(student=actors["student"], scheme=actors["scheme"], aid="grant",
-                                      establishment=actors["school"])
-    app = services.application_update(application=app, by=actors["student"], data=data,
-                                      first_name="Léa", last_name="Martin")
-    for kind in required_kinds("horizons", scholarship_holder=True):
-        services.document_add(application=app, by=actors["student"], kind=kind,
-                              upload=SimpleUploadedFile(f"{kind}.pdf", PDF))
-    return app
 
 
 def ready(actors, app=None):

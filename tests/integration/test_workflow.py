@@ -9,57 +9,16 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.documents import required_kinds
 from applications.events import verify_chain
 from applications.models import Document, Event
 from applications.states import State
-from schemes.models import Scheme
+from tests.flows import HORIZONS_DATA, PDF
+from tests.flows import horizons_draft as draft
 
 pytestmark = pytest.mark.django_db(transaction=False)
 PARIS = ZoneInfo("Europe/Paris")
-
-HORIZONS_DATA = {
-    "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
-                "scholarship_holder": True, "apprentice": False},
-    "mobility": {"kind": "study", "start_date": "2025-09-01", "end_date": "2025-12-19",
-                 "country": "DE", "in_curriculum": True},
-    "other_aid": {"erasmus": False, "other_collectivity_grant": False, "crous_mobility_aid": False},
-}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def user(email, **kw):
-    return User.objects.create_user(username=email, email=email, password="pw-demo-2026", **kw)
-
-
-@pytest.fixture
-def actors():
-    horizons = Scheme.objects.get(code="horizons")
-    school = Establishment.objects.create(name="Université Toulouse Capitole", uai="0311382J")
-    student = user("etu@example.org", first_name="Léa", last_name="Martin")
-    staff = user("scol@example.org")
-    EstablishmentMembership.objects.create(user=staff, establishment=school)
-    officer = user("agent@example.org")
-    OfficerMembership.objects.create(user=officer, authority=horizons.authority)
-    other_officer = user("agent-aude@example.org")
-    OfficerMembership.objects.create(user=other_officer, authority=Scheme.objects.get(code="aude").authority)
-    return {"scheme": horizons, "school": school, "student": student, "staff": staff,
-            "officer": officer, "other_officer": other_officer}
-
-
-def draft(actors, data=HORIZONS_DATA, documents=True):
-    app = services.application_create(student=actors["student"], scheme=actors["scheme"], aid="grant",
-                                      establishment=actors["school"])
-    app = services.application_update(application=app, by=actors["student"], data=data,
-                                      first_name="Léa", last_name="Martin")
-    if documents:
-        for kind in required_kinds("horizons", scholarship_holder=True):
-            services.document_add(application=app, by=actors["student"], kind=kind,
-                                  upload=SimpleUploadedFile(f"{kind}.pdf", PDF))
-    return app
-
 
 def in_instruction(actors):
     app = services.application_submit(application=draft(actors), by=actors["student"], today=date(2025, 6, 1))

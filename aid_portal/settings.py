@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "accounts",
     "schemes",
     "applications",
+    "decisions",
     "payments",
+    "aid_portal",
 ]
 
 MIDDLEWARE = [
@@ -213,15 +215,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Periodic tasks. Each entry names a task that calls one service and is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
-    # Document reminders and rejection of files still incomplete 2 months after a request
-    # (Horizons Art. 5); `python manage.py run_deadlines` runs the same sweeps for cron users.
+    # Every stage's deadline sweeps (aid_portal.sweeps): document reminders, the Horizons
+    # incomplete-file rule (Art. 5), lapsed balances, unanswered repayment orders;
+    # `python manage.py run_deadlines` runs the same sweeps for cron users.
     "deadline-sweeps": {
-        "task": "applications.run_deadlines",
+        "task": "aid_portal.tasks.run_deadlines",
         "schedule": crontab(minute=15, hour=2),
     },
     # Art. 12: personal data of files past their control period are minimised; the accounts stay.
     "archive-files": {
-        "task": "payments.archive_files",
+        "task": "aid_portal.tasks.archive_files",
         "schedule": crontab(minute=45, hour=3),
     },
     "clear-expired-sessions": {

@@ -1,4 +1,4 @@
-"""Project-wide housekeeping tasks."""
+"""Periodic tasks that span the apps, or belong to none: ids in (or none), one call, safe to run twice."""
 
 from celery import shared_task
 from django.contrib.sessions.models import Session
@@ -10,3 +10,19 @@ def clear_expired_sessions() -> int:
     """Delete expired sessions (personal data minimisation); running it twice deletes nothing more."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="aid_portal.tasks.run_deadlines")
+def run_deadlines() -> dict:
+    """Every stage's deadline sweeps (aid_portal.sweeps)."""
+    from .sweeps import deadlines_run
+
+    return deadlines_run(today=timezone.localdate())
+
+
+@shared_task(name="aid_portal.tasks.archive_files")
+def archive_files() -> int:
+    """Minimise the personal data of files past their 3-year control period (Art. 12)."""
+    from .archive import files_archive
+
+    return files_archive(today=timezone.localdate())

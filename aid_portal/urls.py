@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("", include("applications.urls")),
+    path("", include("decisions.urls")),
     path("", include("payments.urls")),
     path("", include("schemes.urls")),
     prefix_default_language=False,

@@ -78,7 +78,7 @@ def field_label(path: str) -> str:
     return str(FIELD_LABELS.get(path, path))
 
 
-def _country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[tuple[str, str]]:
     try:
         names = _gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"]).gettext
     except OSError:
@@ -199,7 +199,7 @@ class DraftHorizonsSituationForm(forms.Form):
     )
     start_date = _date(_("Date de début de la mobilité"))
     end_date = _date(_("Date de fin de la mobilité"))
-    country = forms.ChoiceField(label=_("Pays de destination"), choices=_country_choices)
+    country = forms.ChoiceField(label=_("Pays de destination"), choices=country_choices)
     subdivision = forms.CharField(
         label=_("Région du pays (code ISO 3166-2, facultatif)"),
         required=False,
@@ -333,7 +333,7 @@ def _insee_field(label):
     )
 
 
-def _clean_insee(value: str) -> str:
+def clean_insee(value: str) -> str:
     value = value.strip().upper()
     if not _INSEE.match(value):
         raise forms.ValidationError(
@@ -377,7 +377,7 @@ class DraftAudeSituationForm(_InternshipDatesMixin, forms.Form):
         }
 
     def clean_supervisor_commune_insee(self):
-        return _clean_insee(self.cleaned_data["supervisor_commune_insee"])
+        return clean_insee(self.cleaned_data["supervisor_commune_insee"])
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
@@ -428,7 +428,7 @@ class DraftHauteGaronneSituationForm(_InternshipDatesMixin, forms.Form):
         }
 
     def clean_commune_insee(self):
-        return _clean_insee(self.cleaned_data["commune_insee"])
+        return clean_insee(self.cleaned_data["commune_insee"])
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data

@@ -1,7 +1,7 @@
 """Letters as HTML, and HTML as PDF (STYLE 10).
 
 `render_<kind>_html(context)` renders `templates/letters/<kind>.html` from a context of pure JSON
-data (what applications.letters stores in `Letter.context`); `html_to_pdf(html)` prints it with
+data (what decisions.letters stores in `Letter.context`); `html_to_pdf(html)` prints it with
 WeasyPrint. Both are deterministic: the templates read no clock (the letter's date is in the
 context), WeasyPrint is given no base URL (nothing is fetched) and the fonts are the system's,
 so the same context gives the same PDF byte for byte. That is what lets a stored letter be

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from accounts.rules import roles_of
 
 from .deadlines import REMINDER_BEFORE
 from .documents import KINDS
-from .models import Appeal, Application, ChangeReport, CommissionSession, DocumentRequest, Event, SessionEntry
-from .models.decisions import Outcome
+from .models import Application, DocumentRequest, Event
 from .states import TRANSITIONS, State
 
 # "Échéance proche": an open document request whose deadline falls within this window (the same
@@ -211,72 +209,3 @@ def officer_schemes(*, user) -> QuerySet:
     from schemes.models import Scheme
 
     return Scheme.objects.filter(pk__in=roles_of(user).officer_scheme_ids).order_by("code")
-
-
-# --- Commission sessions (scoped to the officer's authority) --------------------------------
-def sessions_of(*, user) -> QuerySet[CommissionSession]:
-    """The sessions of the schemes funded by the officer's authority (none for anyone else)."""
-    return CommissionSession.objects.filter(scheme_id__in=roles_of(user).officer_scheme_ids).select_related("scheme")
-
-
-def session_list(*, user) -> QuerySet[CommissionSession]:
-    return (
-        sessions_of(user=user)
-        .annotate(n_entries=Count("entries"), n_recorded=Count("entries", filter=~Q(entries__outcome="")))
-        .order_by("-meeting_date", "-pk")
-    )
-
-
-def session_agenda(*, session: CommissionSession) -> QuerySet[SessionEntry]:
-    return session.entries.select_related("application__student", "application__establishment").order_by("pk")
-
-
-def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[Application]:
-    """Files of the session's scheme ready for decision and on no agenda yet (the service's own
-    filter), optionally searched by reference or name."""
-    qs = (
-        Application.objects.filter(scheme_id=session.scheme_id, state=State.READY_FOR_DECISION)
-        .exclude(session_entries__decided=False)
-        .select_related("student", "establishment")
-    )
-    if q := q.strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
-    return qs.order_by("submitted_at", "pk")
-
-
-def session_summary(*, session: CommissionSession) -> dict:
-    return session.entries.aggregate(
-        total=Count("pk"),
-        granted=Count("pk", filter=Q(outcome=Outcome.GRANTED)),
-        rejected=Count("pk", filter=Q(outcome=Outcome.REJECTED)),
-        undecided=Count("pk", filter=Q(outcome="")),
-        amount=Sum("amount", filter=Q(outcome=Outcome.GRANTED), default=Decimal("0")),
-    )
-
-
-# --- Appeals and reported changes awaiting an officer ------------------------------------------
-def aftercare_pending(*, user):
-    """Pending appeals and change reports of the officer's authority, one row each (a dict),
-    oldest first: one UNION query, so that the paginator counts and slices in the database."""
-    scheme_ids = roles_of(user).officer_scheme_ids
-
-    def rows(model, item, on, kind):
-        return (
-            model.objects.filter(status="pending", application__scheme_id__in=scheme_ids)
-            .annotate(item=Value(item, output_field=CharField()), on=F(on), obj_id=F("pk"),
-                      app_id=F("application_id"), ref=F("application__reference"),
-                      first=F("application__first_name"), last=F("application__last_name"),
-                      change_kind=kind)
-            .values("item", "on", "obj_id", "app_id", "ref", "first", "last", "change_kind")
-            .order_by()  # the models order by date descending; a UNION part may not order
-        )
-
-    appeals = rows(Appeal, "appeal", "filed_on", Value("", output_field=CharField()))
-    changes = rows(ChangeReport, "change", "reported_on", F("kind"))
-    return appeals.union(changes, all=True).order_by("on", "item", "obj_id")

@@ -1,11 +1,8 @@
-from .views import aftercare, letters, sessions, staff, student, student_draft
+from .views import staff, student, student_draft
 
 app_name = "applications"
 urlpatterns = [
     *student_draft.urlpatterns,
     *student.urlpatterns,
     *staff.urlpatterns,
-    *sessions.urlpatterns,
-    *letters.urlpatterns,
-    *aftercare.urlpatterns,
 ]

@@ -10,7 +10,7 @@ entry per file, all recorded "granted", then times:
 1. `session_close_start` (act number and date, status "closing"): the officer's click;
 2. `session_close_run` (a Decision with its calculation snapshot, the transition and its chained
    event per file, in batches of CLOSING_BATCH): the background task;
-3. optionally the letters, a separate task per decision: `applications.letters.decision_letters_issue`
+3. optionally the letters, a separate task per decision: `decisions.letters.decision_letters_issue`
    on the first `--letters` decisions, extrapolated to N (skipped if that module is absent).
 
 Tasks are not run from `on_commit` here: the close task is called directly (to time it alone) and
@@ -83,8 +83,9 @@ def build(n: int, run: str):
     from django.utils import timezone
 
     from accounts.models import Establishment, OfficerMembership, User
-    from applications.models import Application, CommissionSession, SessionEntry
+    from applications.models import Application
     from applications.states import State
+    from decisions.models import CommissionSession, SessionEntry
     from schemes.models import Scheme
 
     scheme = Scheme.objects.get(code="horizons")
@@ -151,16 +152,16 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    import applications.tasks
-    from applications import services
-    from applications.models import Decision
-    from applications.services.decisions import CLOSING_BATCH
+    import decisions.tasks
     from applications.states import State
+    from decisions import services as decision_services
+    from decisions.models import Decision
+    from decisions.services.sessions import CLOSING_BATCH
 
     # The close task is run by hand to be timed alone; letter tasks are counted, not run.
     enqueued = SimpleNamespace(close=[], letters=[])
-    applications.tasks.close_session = SimpleNamespace(delay=enqueued.close.append)
-    applications.tasks.issue_decision_letters = SimpleNamespace(delay=enqueued.letters.append)
+    decisions.tasks.close_session = SimpleNamespace(delay=enqueued.close.append)
+    decisions.tasks.issue_decision_letters = SimpleNamespace(delay=enqueued.letters.append)
 
     run = datetime.now(UTC).strftime("%H%M%S")[-4:]
     t0 = time.perf_counter()
@@ -168,7 +169,7 @@ def main() -> None:
     setup_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    services.session_close_start(session=session, by=officer, today=timezone.localdate())
+    decision_services.session_close_start(session=session, by=officer, today=timezone.localdate())
     start_s = time.perf_counter() - t0
     queries = []
 
@@ -178,7 +179,7 @@ def main() -> None:
 
     with connection.execute_wrapper(count):
         t0 = time.perf_counter()
-        decided = services.session_close_run(session_id=session.pk)
+        decided = decision_services.session_close_run(session_id=session.pk)
         run_s = time.perf_counter() - t0
     session.refresh_from_db()
     decisions = Decision.objects.filter(session=session)
@@ -190,9 +191,9 @@ def main() -> None:
     letters: dict = {"timed": 0, "note": ""}
     if args.letters:
         try:
-            from applications.letters import decision_letters_issue
+            from decisions.letters import decision_letters_issue
         except ImportError:
-            letters["note"] = "applications.letters.decision_letters_issue is not available: letters not timed"
+            letters["note"] = "decisions.letters.decision_letters_issue is not available: letters not timed"
         else:
             ids = list(decisions.order_by("pk").values_list("pk", flat=True)[: args.letters])
             t0 = time.perf_counter()

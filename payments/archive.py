@@ -1,5 +1,5 @@
-"""Control period and minimisation of personal data (Horizons Art. 12, and the GDPR's storage
-limitation).
+"""The control period of paid files (Horizons Art. 12), which decides when their personal data may
+be minimised (aid_portal.archive runs it; applications.archive blanks the data).
 
 Art. 12: the Region may control the use of the aid, on documents or on the spot, within three
 years of the payment of its balance. Until then the file keeps everything a control needs.
@@ -14,24 +14,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
-from django.utils import timezone
 
-from applications.events import event_record
-from applications.models import Application, Document, Message
+from applications.models import Application
 
 from . import deadlines
 from .indicators import OPEN_ORDERS
 from .models import Instalment, RepaymentOrder
-
-ARCHIVED_NAME = "Archivé"
-REMOVED_DOCUMENT = "Pièce supprimée à l'archivage (art. 12)"
-# Blanked on archiving; "Archivé" for the names, so that lists still read naturally.
-IDENTITY_BLANK = {
-    "first_name": ARCHIVED_NAME, "last_name": ARCHIVED_NAME, "birth_date": None, "phone": "", "address": "",
-    "iban": "", "account_holder": "",
-}
 
 
 def files_past_control(today: date) -> QuerySet[Application]:
@@ -55,52 +44,11 @@ def files_past_control(today: date) -> QuerySet[Application]:
     )
 
 
-def _delete_stored(names: list[str]) -> None:
-    """Delete stored files; one already gone is not an error (a rerun after a crash)."""
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
-
-
-def file_archive(*, application_id: int, today: date) -> bool:
-    """Minimise one file. Takes its row lock; returns False when there was nothing to do
-    (archived meanwhile, or no longer past its control period)."""
-    with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application_id)
-        # Re-check under the lock: a payment, an order or another run may have come in between.
-        balance_paid_on = files_past_control(today).filter(pk=app.pk).values_list("balance_paid_on", flat=True).first()
-        if balance_paid_on is None or deadlines.control_ends(balance_paid_on) >= today:
-            return False
-        documents = list(Document.objects.filter(application=app).exclude(file="").order_by("pk"))
-        attachments = list(Message.objects.filter(application=app).exclude(attachment="").order_by("pk"))
-        stored = [d.file.name for d in documents] + [m.attachment.name for m in attachments]
-        # The Document rows stay (kind, sha256, dates: what was provided, and when); the CHECK
-        # "file or explanation" is met by the explanation saying why the file is gone.
-        Document.objects.filter(pk__in=[d.pk for d in documents]).update(
-            file="", explanation=REMOVED_DOCUMENT, original_name="")
-        Message.objects.filter(pk__in=[m.pk for m in attachments]).update(attachment="", attachment_name="")
-        for name, value in IDENTITY_BLANK.items():
-            setattr(app, name, value)
-        app.archived_at = timezone.now()
-        app.save(update_fields=[*IDENTITY_BLANK, "archived_at", "updated_at"])
-        event_record(application=app, kind="archived", reason="Art. 12 : fin de la période de contrôle", payload={
-            "balance_paid_on": balance_paid_on.isoformat(),
-            "control_ended": deadlines.control_ends(balance_paid_on).isoformat(),
-            "documents_removed": len(documents), "attachments_removed": len(attachments),
-        })
-        # Storage is not transactional: delete the files only once the rows no longer name them,
-        # so a rollback never leaves a row pointing at a deleted file.
-        transaction.on_commit(lambda: _delete_stored(stored))
-    return True
-
-
-def files_archive(*, today: date, dry_run: bool = False) -> int:
-    """Minimise every file past its control period; returns how many were (or, with `dry_run`,
-    would be) archived. One transaction per file; running it twice changes nothing."""
-    candidates = files_past_control(today)
-    if dry_run:
-        return candidates.count()
-    # The ids first: each file is then read again under its own lock.
-    ids = list(candidates.values_list("pk", flat=True))
-    return sum(file_archive(application_id=pk, today=today) for pk in ids)
+def control_ended_on(*, application_id: int, today: date) -> date | None:
+    """The last paid instalment's date of a file whose control period is over on `today`, else
+    None. Call holding the file's row lock: a payment or an order may have come in since the
+    candidates were listed."""
+    balance_paid_on = files_past_control(today).filter(pk=application_id).values_list("balance_paid_on", flat=True).first()
+    if balance_paid_on is None or deadlines.control_ends(balance_paid_on) >= today:
+        return None
+    return balance_paid_on

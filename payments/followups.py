@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from applications.events import event_record
 from applications.models import Application
-from applications.models.decisions import Outcome
-from applications.services.workflow import ServiceError, _locked
+from applications.services import ServiceError, application_locked
+from decisions.models import Outcome
 
 from .indicators import AUDE
 from .models import FollowUp
@@ -38,7 +38,7 @@ def follow_up_record(*, application: Application, by, installed: bool, installed
         # Not settled in the department: a date or a commune would mean nothing.
         installed_on, commune = None, ""
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         membership = getattr(by, "officer_membership", None)
         if membership is None or membership.authority_id != app.scheme.authority_id:
             raise ServiceError(_("Seuls les agents de la collectivité renseignent le suivi de ses bénéficiaires."))

@@ -21,7 +21,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from applications.models import Application
-from applications.models.decisions import Outcome
+from decisions.models import Outcome
 
 from .models import LedgerEntry, RepaymentOrder
 

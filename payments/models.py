@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Instalment(models.Model):
-    """One planned payment of a decision (payments/schedule.py says which)."""
+    """One planned payment of a decision (schemes/engine/schedule.py says which)."""
 
     class Kind(models.TextChoices):
         ADVANCE = "advance", _("Avance (60 %)")
@@ -31,7 +31,7 @@ class Instalment(models.Model):
         LAPSED = "lapsed", _("Caduque")
 
     application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="instalments")
-    decision = models.ForeignKey("applications.Decision", on_delete=models.PROTECT, related_name="instalments")
+    decision = models.ForeignKey("decisions.Decision", on_delete=models.PROTECT, related_name="instalments")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     sequence = models.PositiveSmallIntegerField(default=1)
     label = models.CharField(max_length=120)
@@ -142,7 +142,7 @@ class RepaymentOrder(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     explanation = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOTICE_SENT, db_index=True)
-    notice_letter = models.ForeignKey("applications.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    notice_letter = models.ForeignKey("decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     notice_received_on = models.DateField(_("mise en demeure reçue le"), null=True, blank=True)

@@ -7,7 +7,7 @@ d'un délai d'un mois courant à compter de la réception de cette mise en demeu
 contradictory step is followed for the other schemes' claims (art. L. 122-1 of the code des
 relations entre le public et l'administration).
 
-The letter follows applications.letters: pure JSON context stored with the Letter, template name,
+The letter follows decisions.letters: pure JSON context stored with the Letter, template name,
 PDF and its SHA-256, so that rendering the stored context again gives the same bytes. The
 registered letter itself is posted by the officers; the e-mail is the copy the student reads
 first, and the month to answer runs from the acknowledgement of receipt (services.notice_received).
@@ -27,9 +27,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.events import event_record
-from applications.letters import _aid_label, letter_context
-from applications.models import Application, Letter
+from applications.models import Application
 from applications.pdf import html_to_pdf, render_letter_html
+from decisions.letters import _aid_label, letter_context
+from decisions.models import Letter
 from schemes.engine.money import ZERO, fmt
 
 from .deadlines import NOTICE_ANSWER_DELAY

@@ -14,12 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.events import event_record
-from applications.models import Application, Decision, Letter
-from applications.services.workflow import ServiceError, _locked
+from applications.models import Application
+from applications.services import ServiceError, application_locked
 from applications.states import State
+from decisions.models import Decision, Letter
+from decisions.snapshots import snapshot_settle
+from schemes.engine import schedule
 from schemes.engine.money import ZERO, eur, money
 
-from . import deadlines, schedule
+from . import deadlines
 from .models import Account, BalanceRequest, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 
 ACCEPTANCE_LETTER = {"aude": Letter.Kind.AGREEMENT, "haute-garonne": Letter.Kind.COMMITMENT}
@@ -227,10 +230,9 @@ def balance_request_submit(*, application: Application, by, actual_end_date: dat
     """Recompute the final amount on the actual duration with the decision's own parameters:
     never above the notified amount, nothing for a residue under a week, everything lost below
     the minimum. The balance, or a repayment order for the excess advance, follows."""
-    from applications.snapshots import snapshot_settle
 
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         if app.student_id != by.pk:
             raise ServiceError(_("Seul le bénéficiaire demande le solde de son aide."))
         if app.scheme.code != "horizons" or app.state != State.GRANTED:
@@ -283,7 +285,7 @@ def balances_lapse(*, today: date) -> int:
         for item in lapsed:
             account = accounts.get(item.application_id)
             net = account.paid - account.repaid - account.waived if account else ZERO
-            app = _locked(item.application)
+            app = application_locked(item.application)
             event_record(application=app, kind="balance_lapsed", payload={"instalment": item.pk, "deadline": item.latest_on.isoformat()})
             if net > 0:
                 _order_create(application=app, amount=net, reason=RepaymentOrder.Reason.LAPSED, by=None, today=today,
@@ -308,7 +310,7 @@ def breach_claim(*, application: Application, by, explanation: str, today: date)
     if not explanation.strip():
         raise ServiceError(_("Motivez le constat de manquement."), field="explanation")
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         membership = getattr(by, "officer_membership", None)
         if membership is None or membership.authority_id != app.scheme.authority_id:
             raise ServiceError(_("Seuls les agents de la collectivité constatent un manquement."))
@@ -326,7 +328,7 @@ def breach_claim(*, application: Application, by, explanation: str, today: date)
 
 
 def _order_locked(order: RepaymentOrder) -> tuple[Application, RepaymentOrder]:
-    app = _locked(order.application)
+    app = application_locked(order.application)
     return app, RepaymentOrder.objects.select_for_update().get(pk=order.pk)
 
 

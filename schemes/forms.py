@@ -150,7 +150,7 @@ PRIOR_CHEQUE_CHOICES = [("", _("Aucun"))] + [
 ]
 
 
-def _country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[tuple[str, str]]:
     """Every ISO 3166-1 country, named and sorted in the page's language (pycountry)."""
     language = (get_language() or "fr").split("-")[0]
     names = gettext.translation(
@@ -270,7 +270,7 @@ class SimulatorForm(forms.Form):
         ),
     )
     h_country = forms.ChoiceField(
-        label=_("Pays de destination"), required=False, choices=_country_choices
+        label=_("Pays de destination"), required=False, choices=country_choices
     )
     h_subdivision = forms.CharField(
         label=_("Région du pays (facultatif)"),

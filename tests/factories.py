@@ -11,7 +11,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
-from applications.management.commands.seed_demo import situation
+from aid_portal.demo import situation
 from applications.models import Application
 from applications.states import State
 from schemes.models import Authority, Scheme

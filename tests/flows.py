@@ -11,6 +11,7 @@ from applications import services
 from applications.documents import required_kinds
 from applications.models import Application
 from applications.states import State
+from decisions import services as decision_services
 from schemes.models import Scheme
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -71,13 +72,13 @@ def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1
 def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), **kw) -> Application:
     """A file granted (with the engine's amount unless given) by a closed session."""
     app = ready_file(code, agent, **kw)
-    session = services.session_create(scheme=app.scheme, title="Commission", meeting_date=act_date, by=agent)
-    services.session_add_files(session=session, applications=[app], by=agent, today=act_date)
+    session = decision_services.session_create(scheme=app.scheme, title="Commission", meeting_date=act_date, by=agent)
+    decision_services.session_add_files(session=session, applications=[app], by=agent, today=act_date)
     entry = session.entries.get()
-    services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount,
+    decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount,
                                   confirm_over_budget=True)
-    services.session_close_start(session=session, by=agent, today=act_date)
-    services.session_close_run(session_id=session.pk)
+    decision_services.session_close_start(session=session, by=agent, today=act_date)
+    decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
     assert app.state == State.GRANTED, app.state
     return app

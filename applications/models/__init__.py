@@ -1,7 +1,6 @@
-"""Models of the applications app: the file and its attachments (files.py), and what is decided
-about it (decisions.py)."""
+"""Models of the applications app: the file and its attachments, up to its instruction. What is
+decided about it lives in the decisions app."""
 
-from .decisions import Appeal, ChangeReport, CommissionSession, Decision, Letter, SessionEntry
 from .files import (
     Application,
     Document,
@@ -15,6 +14,5 @@ from .files import (
 )
 
 __all__ = [
-    "Appeal", "Application", "ChangeReport", "CommissionSession", "Decision", "Document",
-    "DocumentRequest", "Event", "EventQuerySet", "Letter", "Message", "Note", "Opinion", "SessionEntry",
+    "Application", "Document", "DocumentRequest", "Event", "EventQuerySet", "Message", "Note", "Opinion",
 ]

@@ -46,8 +46,10 @@ class Application(FSMModelMixin, models.Model):
 
     state = FSMField(_("état"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
     # The decision in force (the last one taken: initial, after an appeal, or amended, Art. 10).
+    # The one reference from a file to a later stage: the decision in force, kept here so that every
+    # list can show it without a join through decisions. A lazy reference, never an import.
     current_decision = models.ForeignKey(
-        "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("décision en vigueur")
+        "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("décision en vigueur")
     )
     academic_year = models.PositiveSmallIntegerField(
         _("année universitaire"), null=True, blank=True, db_index=True,
@@ -170,7 +172,7 @@ class Document(models.Model):
     )
     superseded = models.BooleanField(default=False)
     # Evidence filed with a recours gracieux (Art. 13).
-    appeal = models.ForeignKey("Appeal", on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
+    appeal = models.ForeignKey("decisions.Appeal", on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
 
     class Meta:
         ordering = ["kind", "-uploaded_at"]

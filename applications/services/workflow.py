@@ -60,11 +60,15 @@ def _require(by, perm: str, app: Application) -> None:
         raise ServiceError(reason)
 
 
-def _locked(application: Application) -> Application:
+def application_locked(application: Application | int) -> Application:
+    """The file (or the file of that id) read again under its row lock, with its scheme,
+    authority and student. Call inside a transaction; every stage locks a file through this, in
+    ascending pk order when it locks several."""
+    pk = application if isinstance(application, int) else application.pk
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("scheme__authority", "student")
-        .get(pk=application.pk)
+        .get(pk=pk)
     )
 
 
@@ -88,7 +92,7 @@ def _transition(app: Application, name: str, *, by, reason: str = "", payload=No
 def application_create(*, student, scheme: Scheme, aid: str = "", establishment=None) -> Application:
     with transaction.atomic():
         app = Application.objects.create(scheme=scheme, student=student, aid=aid, establishment=establishment)
-        app = _locked(app)
+        app = application_locked(app)
         event_record(application=app, kind="created", actor=student, to_state=app.state)
     return app
 
@@ -102,11 +106,11 @@ def application_update(*, application: Application, by, step: int | None = None,
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.edit_application", app)
         data = fields.pop("data", None)
         if data is not None:
-            app.data = _merge(app.data or {}, data)
+            app.data = merge_data(app.data or {}, data)
         for name, value in fields.items():
             setattr(app, name, value)
         if step is not None:
@@ -119,17 +123,18 @@ def application_update(*, application: Application, by, step: int | None = None,
     return app
 
 
-def _merge(base: dict, update: dict) -> dict:
+def merge_data(base: dict, update: dict) -> dict:
+    """`base` with `update` merged in, nested dicts key by key (a file's declared situation)."""
     out = dict(base)
     for key, value in update.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = merge_data(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 
 def application_submit(*, application: Application, by, today: date | None = None) -> Application:
     today = today or timezone.localdate()
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.edit_application", app)
         missing = [label for name, label in (("first_name", _("prénom")), ("last_name", _("nom"))) if not getattr(app, name)]
         if missing:
@@ -171,7 +176,7 @@ def _start_date(app: Application) -> date:
 
 def application_withdraw(*, application: Application, by, reason: str = "") -> Application:
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.withdraw_application", app)
         _transition(app, "withdraw", by=by, reason=reason)
         if app.submitted_at:
@@ -192,7 +197,7 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
     if upload is not None:
         fields = _checked_upload(upload)
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.add_document", app)
         if kind != "other":  # "other" pieces add up; a required kind has one version in force
             Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
@@ -238,7 +243,7 @@ def _checked_upload(upload, *, field: str = "file") -> dict:
 def documents_submit(*, application: Application, by) -> Application:
     """The student says the requested documents are on file: back to instruction."""
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.add_document", app)
         _transition(app, "documents_received", by=by)
         DocumentRequest.objects.filter(application=app, answered_at__isnull=True, expired_at__isnull=True).update(
@@ -250,7 +255,7 @@ def documents_submit(*, application: Application, by) -> Application:
 # --- Establishment ------------------------------------------------------------------------------
 def opinion_record(*, application: Application, by, favourable: bool, comment: str = "") -> Opinion:
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.give_opinion", app)
         opinion = Opinion.objects.create(application=app, favourable=favourable, comment=comment, given_by=by)
         _transition(app, "record_opinion", by=by, reason=comment,
@@ -260,7 +265,8 @@ def opinion_record(*, application: Application, by, favourable: bool, comment: s
 
 
 # --- Officers ---------------------------------------------------------------------------------
-def _check_officer(app: Application, by) -> None:
+def check_officer(app: Application, by) -> None:
+    """Refuse unless `by` is an officer instructing `app` (applications.instruct_application)."""
     _require(by, "applications.instruct_application", app)
 
 
@@ -273,8 +279,8 @@ def document_request_create(*, application: Application, items: list[str], messa
     if unknown:
         raise ServiceError(_("Type de pièce inconnu."), field="items")
     with transaction.atomic():
-        app = _locked(application)
-        _check_officer(app, by)
+        app = application_locked(application)
+        check_officer(app, by)
         due = deadlines.documents_due(today)
         request = DocumentRequest.objects.create(
             application=app, items=items, message=message.strip(), requested_by=by, requested_on=today, due_on=due
@@ -290,8 +296,8 @@ def document_request_extend(*, request: DocumentRequest, until: date, reason: st
     if not reason.strip():
         raise ServiceError(_("La prolongation doit être motivée."), field="reason")
     with transaction.atomic():
-        app = _locked(request.application)
-        _check_officer(app, by)
+        app = application_locked(request.application)
+        check_officer(app, by)
         request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
         if request.answered_at or request.expired_at:
             raise ServiceError(_("Cette demande de pièces est close."))
@@ -306,8 +312,8 @@ def document_request_extend(*, request: DocumentRequest, until: date, reason: st
 
 def application_mark_ready(*, application: Application, by) -> Application:
     with transaction.atomic():
-        app = _locked(application)
-        _check_officer(app, by)
+        app = application_locked(application)
+        check_officer(app, by)
         _transition(app, "mark_ready", by=by)
     return app
 
@@ -316,8 +322,8 @@ def application_close(*, application: Application, by, reason: str) -> Applicati
     if not reason.strip():
         raise ServiceError(_("Le classement sans suite doit être motivé."), field="reason")
     with transaction.atomic():
-        app = _locked(application)
-        _check_officer(app, by)
+        app = application_locked(application)
+        check_officer(app, by)
         app.closing_reason = reason.strip()
         _transition(app, "close", by=by, reason=reason.strip())
         _notify(app, "closed")
@@ -329,7 +335,7 @@ def message_post(*, application: Application, by, body: str, attachment=None) ->
         raise ServiceError(_("Le message est vide."), field="body")
     fields = _checked_upload(attachment, field="attachment") if attachment is not None else {}
     with transaction.atomic():
-        app = _locked(application)
+        app = application_locked(application)
         _require(by, "applications.post_message", app)
         is_student = app.student_id == by.pk
         msg = Message(application=app, author=by, body=body.strip(), attachment_name=fields.get("original_name", ""))
@@ -345,8 +351,8 @@ def note_add(*, application: Application, by, body: str) -> Note:
     if not body.strip():
         raise ServiceError(_("La note est vide."), field="body")
     with transaction.atomic():
-        app = _locked(application)
-        _check_officer(app, by)
+        app = application_locked(application)
+        check_officer(app, by)
         return Note.objects.create(application=app, author=by, body=body.strip())
 
 
@@ -421,12 +427,9 @@ def document_reminders_send(*, today: date) -> int:
 
 
 def deadlines_run(*, today: date) -> dict:
-    """Every deadline sweep of the portal, in order; what `run_deadlines` and beat call."""
-    from payments.services import balances_lapse, repayment_orders_sweep
-
+    """This app's deadline sweeps, in order. aid_portal.sweeps runs them with the later stages'
+    own sweeps (`run_deadlines`, beat)."""
     return {
         "documents_reminded": document_reminders_send(today=today),
         "incomplete_rejected": incomplete_files_reject(today=today),
-        "balances_lapsed": balances_lapse(today=today),
-        "repayment_orders_standing": repayment_orders_sweep(today=today),
     }

@@ -32,7 +32,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.rules import roles_of
 from applications.exports import csv_cell
-from applications.services.workflow import ServiceError
+from applications.services import ServiceError
 from schemes.models import Authority, Scheme
 
 from .. import indicators

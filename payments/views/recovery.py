@@ -67,7 +67,7 @@ def letter_pdf_url(letter) -> str:
     """The download of a letter once it has been sent."""
     if letter is None or letter.sent_at is None:
         return ""
-    return reverse("applications:letter_pdf", args=[letter.pk])
+    return reverse("decisions:letter_pdf", args=[letter.pk])
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def balance_preview(application: Application, actual_end_date: date) -> tuple[Ba
     """What balance_request_submit would compute, without writing (Art. 9): the engine's
     settlement on the decision's own snapshot, capped at the notified amount, against the advance
     actually paid. (preview, "") or (None, why no preview)."""
-    from applications.snapshots import snapshot_settle
+    from decisions.snapshots import snapshot_settle
 
     decision = application.current_decision
     start = date.fromisoformat(decision.snapshot["input"]["mobility"]["start_date"])

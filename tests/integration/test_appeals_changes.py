@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 
 from applications import deadlines, services
-from applications.aftercare_preview import change_preview
-from applications.models import Appeal, ChangeReport, Decision
 from applications.states import State
+from decisions import services as decision_services
+from decisions.aftercare_preview import change_preview
+from decisions.models import Appeal, ChangeReport, Decision
 from tests.flows import horizons_draft as draft
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -32,14 +33,14 @@ def ready(actors, app=None):
 def decide(actors, app, *, outcome="granted", amount=Decimal("1120.00"), on=date(2025, 7, 1)):
     """Put the file on a session, record the decision and close the session (run inline)."""
     officer = actors["officer"]
-    session = services.session_create(scheme=actors["scheme"], title=f"Commission du {on}", meeting_date=on, by=officer)
-    assert services.session_add_files(session=session, applications=[app], by=officer, today=on) == 1
+    session = decision_services.session_create(scheme=actors["scheme"], title=f"Commission du {on}", meeting_date=on, by=officer)
+    assert decision_services.session_add_files(session=session, applications=[app], by=officer, today=on) == 1
     entry = session.entries.get(application=app)
-    services.session_entry_record(entry=entry, by=officer, outcome=outcome,
+    decision_services.session_entry_record(entry=entry, by=officer, outcome=outcome,
                                   amount=amount if outcome == "granted" else Decimal("0.00"),
                                   motivation="Dossier conforme au règlement")
-    services.session_close_start(session=session, by=officer, today=on)
-    services.session_close_run(session_id=session.pk)
+    decision_services.session_close_start(session=session, by=officer, today=on)
+    decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
     return app
 
@@ -47,7 +48,7 @@ def decide(actors, app, *, outcome="granted", amount=Decimal("1120.00"), on=date
 @pytest.fixture
 def granted(actors):
     app = decide(actors, ready(actors))
-    services.decision_notified(decision=app.current_decision, on=NOTIFIED)
+    decision_services.decision_notified(decision=app.current_decision, on=NOTIFIED)
     app.refresh_from_db()
     assert app.state == State.GRANTED and app.current_decision.amount == Decimal("1120.00")
     return app
@@ -59,7 +60,7 @@ def test_appeal_deadline_is_two_months_after_notification():
 
 
 def test_appeal_on_the_last_day_is_accepted(actors, granted):
-    appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Durée mal comptée",
+    appeal = decision_services.appeal_file(application=granted, by=actors["student"], grounds="Durée mal comptée",
                                   today=date(2025, 9, 1))
     granted.refresh_from_db()
     assert appeal.status == Appeal.Status.PENDING and appeal.decision == granted.current_decision
@@ -68,7 +69,7 @@ def test_appeal_on_the_last_day_is_accepted(actors, granted):
 
 def test_appeal_the_day_after_is_refused_with_the_expiry_date(actors, granted):
     with pytest.raises(services.ServiceError) as exc:
-        services.appeal_file(application=granted, by=actors["student"], grounds="Trop tard", today=date(2025, 9, 2))
+        decision_services.appeal_file(application=granted, by=actors["student"], grounds="Trop tard", today=date(2025, 9, 2))
     assert "01/09/2025" in exc.value.message and "art. 13" in exc.value.message
     granted.refresh_from_db()
     assert granted.state == State.GRANTED and not granted.appeals.exists()
@@ -76,34 +77,34 @@ def test_appeal_the_day_after_is_refused_with_the_expiry_date(actors, granted):
 
 def test_only_the_student_appeals_and_grounds_are_required(actors, granted):
     with pytest.raises(services.ServiceError) as exc:
-        services.appeal_file(application=granted, by=actors["student"], grounds="  ", today=date(2025, 8, 1))
+        decision_services.appeal_file(application=granted, by=actors["student"], grounds="  ", today=date(2025, 8, 1))
     assert exc.value.field == "grounds"
     with pytest.raises(services.ServiceError):
-        services.appeal_file(application=granted, by=actors["officer"], grounds="Motif", today=date(2025, 8, 1))
+        decision_services.appeal_file(application=granted, by=actors["officer"], grounds="Motif", today=date(2025, 8, 1))
 
 
 def test_uphold_returns_the_file_to_granted(actors, granted):
-    appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Montant", today=date(2025, 8, 1))
+    appeal = decision_services.appeal_file(application=granted, by=actors["student"], grounds="Montant", today=date(2025, 8, 1))
     with pytest.raises(services.ServiceError) as exc:
-        services.appeal_decide(appeal=appeal, by=actors["other_officer"], uphold=True, answer="Non")
+        decision_services.appeal_decide(appeal=appeal, by=actors["other_officer"], uphold=True, answer="Non")
     assert "Région" in exc.value.message
     with pytest.raises(services.ServiceError) as exc:
-        services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer=" ")
+        decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer=" ")
     assert exc.value.field == "answer"
-    services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True,
+    decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True,
                            answer="Le calcul est conforme à l'art. 4.")
     appeal.refresh_from_db()
     granted.refresh_from_db()
     assert appeal.status == Appeal.Status.UPHELD and appeal.answer.startswith("Le calcul")
     assert granted.state == State.GRANTED and granted.decisions.count() == 1
     with pytest.raises(services.ServiceError):
-        services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=False, answer="Encore")
+        decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=False, answer="Encore")
 
 
 def test_reopen_then_a_new_session_supersedes_the_decision(actors, granted):
     first = granted.current_decision
-    appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Semaines", today=date(2025, 8, 1))
-    services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=False, answer="Réexamen du calcul")
+    appeal = decision_services.appeal_file(application=granted, by=actors["student"], grounds="Semaines", today=date(2025, 8, 1))
+    decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=False, answer="Réexamen du calcul")
     granted.refresh_from_db()
     assert granted.state == State.IN_INSTRUCTION
     app = decide(actors, ready(actors, granted), on=date(2025, 9, 15))
@@ -117,14 +118,14 @@ def test_reopen_then_a_new_session_supersedes_the_decision(actors, granted):
 # --- Art. 10: changes after the decision ---------------------------------------------------------
 def test_shorter_mobility_accepted_gives_an_amending_decision(actors, granted):
     patch = {"mobility": {"end_date": "2025-11-28"}}
-    report = services.change_report(application=granted, by=actors["student"], kind="dates",
+    report = decision_services.change_report(application=granted, by=actors["student"], kind="dates",
                                     description="Fin du semestre avancée", changes=patch, today=date(2025, 10, 1))
     preview = change_preview(application=granted, changes=report.changes, today=date(2025, 10, 2))
     assert preview.verdict is not None and preview.verdict.amount == Decimal("910.00")
     with pytest.raises(services.ServiceError):
-        services.change_review(report=report, by=actors["other_officer"], accept=True, answer="Non",
+        decision_services.change_review(report=report, by=actors["other_officer"], accept=True, answer="Non",
                                today=date(2025, 10, 2))
-    services.change_review(report=report, by=actors["officer"], accept=True, answer="Durée réduite à 13 semaines",
+    decision_services.change_review(report=report, by=actors["officer"], accept=True, answer="Durée réduite à 13 semaines",
                            today=date(2025, 10, 2))
     report.refresh_from_db()
     granted.refresh_from_db()
@@ -136,10 +137,10 @@ def test_shorter_mobility_accepted_gives_an_amending_decision(actors, granted):
 
 
 def test_refused_change_keeps_the_decision(actors, granted):
-    report = services.change_report(application=granted, by=actors["student"], kind="destination",
+    report = decision_services.change_report(application=granted, by=actors["student"], kind="destination",
                                     description="Autriche plutôt qu'Allemagne", changes={"mobility": {"country": "AT"}},
                                     today=date(2025, 8, 1))
-    services.change_review(report=report, by=actors["officer"], accept=False, answer="Justificatif manquant",
+    decision_services.change_review(report=report, by=actors["officer"], accept=False, answer="Justificatif manquant",
                            today=date(2025, 8, 2))
     report.refresh_from_db()
     granted.refresh_from_db()
@@ -148,9 +149,9 @@ def test_refused_change_keeps_the_decision(actors, granted):
 
 
 def test_cancellation_accepted_cancels_the_aid(actors, granted):
-    report = services.change_report(application=granted, by=actors["student"], kind="cancellation",
+    report = decision_services.change_report(application=granted, by=actors["student"], kind="cancellation",
                                     description="Mobilité annulée", changes={}, today=date(2025, 8, 10))
-    services.change_review(report=report, by=actors["officer"], accept=True, answer="Annulation prise en compte",
+    decision_services.change_review(report=report, by=actors["officer"], accept=True, answer="Annulation prise en compte",
                            today=date(2025, 8, 11))
     granted.refresh_from_db()
     assert granted.state == State.CANCELLED
@@ -160,26 +161,22 @@ def test_cancellation_accepted_cancels_the_aid(actors, granted):
 
 def test_extension_after_the_mobility_is_refused(actors, granted):
     with pytest.raises(services.ServiceError) as exc:
-        services.change_report(application=granted, by=actors["student"], kind="extension",
+        decision_services.change_report(application=granted, by=actors["student"], kind="extension",
                                description="Un mois de plus", changes={"mobility": {"end_date": "2026-01-30"}},
                                today=date(2025, 12, 20))
     assert "19/12/2025" in exc.value.message and "art. 10" in exc.value.message
     assert not granted.change_reports.exists()
     # During the mobility, the same request is received.
-    report = services.change_report(application=granted, by=actors["student"], kind="extension",
+    report = decision_services.change_report(application=granted, by=actors["student"], kind="extension",
                                     description="Un mois de plus", changes={"mobility": {"end_date": "2026-01-30"}},
                                     today=date(2025, 12, 19))
     assert report.status == ChangeReport.Status.PENDING
 
 
 def test_letters_run_after_commit_without_breaking(actors, granted, django_capture_on_commit_callbacks):
-    # Letters are another module's work: whether or not it exists yet, the appeal is recorded.
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Motif",
-                                          today=date(2025, 8, 1))
-            services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
-    except ImportError:
-        pytest.skip("applications.letters is not written yet")
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal = decision_services.appeal_file(application=granted, by=actors["student"], grounds="Motif",
+                                               today=date(2025, 8, 1))
+        decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.UPHELD

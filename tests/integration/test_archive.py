@@ -9,6 +9,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from aid_portal.archive import files_archive
+from applications.archive import REMOVED_DOCUMENT
 from applications.events import verify_chain
 from applications.models import Application, Document, Message
 from payments import archive
@@ -65,7 +67,7 @@ def test_file_past_control_is_minimised_and_its_accounts_kept(files, django_capt
     documents_before = list(Document.objects.filter(application=old).values_list("pk", "kind", "sha256"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert archive.files_archive(today=date(2029, 6, 1)) == 1
+        assert files_archive(today=date(2029, 6, 1)) == 1
 
     old.refresh_from_db()
     assert (old.first_name, old.last_name, old.birth_date, old.phone, old.address, old.iban, old.account_holder) == (
@@ -75,7 +77,7 @@ def test_file_past_control_is_minimised_and_its_accounts_kept(files, django_capt
     assert not any(default_storage.exists(n) for n in old_names)
     assert list(Document.objects.filter(application=old).values_list("pk", "kind", "sha256")) == documents_before
     rows = set(Document.objects.filter(application=old).values_list("file", "explanation"))
-    assert rows == {("", archive.REMOVED_DOCUMENT)}
+    assert rows == {("", REMOVED_DOCUMENT)}
     assert Message.objects.get(application=old).attachment.name == ""
     assert Message.objects.get(application=old).body == "Voici l'attestation"
     # The accounts are intact, to the cent.
@@ -92,10 +94,10 @@ def test_file_past_control_is_minimised_and_its_accounts_kept(files, django_capt
 def test_running_twice_changes_nothing(files, django_capture_on_commit_callbacks):
     old, _recent = files
     with django_capture_on_commit_callbacks(execute=True):
-        assert archive.files_archive(today=date(2029, 6, 1)) == 1
+        assert files_archive(today=date(2029, 6, 1)) == 1
     snapshot = Application.objects.filter(pk=old.pk).values().get()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert archive.files_archive(today=date(2029, 6, 2)) == 0
+        assert files_archive(today=date(2029, 6, 2)) == 0
     assert callbacks == [] and Application.objects.filter(pk=old.pk).values().get() == snapshot
     assert old.events.filter(kind="archived").count() == 1
 
@@ -104,7 +106,7 @@ def test_dry_run_changes_nothing(files, django_capture_on_commit_callbacks):
     old, recent = files
     before = list(Application.objects.filter(pk__in=[old.pk, recent.pk]).order_by("pk").values())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert archive.files_archive(today=date(2029, 9, 2), dry_run=True) == 2
+        assert files_archive(today=date(2029, 9, 2), dry_run=True) == 2
     assert callbacks == []
     assert list(Application.objects.filter(pk__in=[old.pk, recent.pk]).order_by("pk").values()) == before
     assert all(default_storage.exists(n) for n in stored_names(old) + stored_names(recent))
@@ -117,7 +119,7 @@ def test_balance_still_to_pay_keeps_the_file():
     app = decided_file("horizons", agent)
     pay_planned([app], agent, date(2025, 7, 12), kind="advance")
     assert app.instalments.filter(status="planned").exists()
-    assert archive.files_archive(today=date(2035, 1, 1)) == 0
+    assert files_archive(today=date(2035, 1, 1)) == 0
 
 
 def test_management_command(files, capsys):

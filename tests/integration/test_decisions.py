@@ -11,9 +11,11 @@ from django.db import connection
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.documents import required_kinds
-from applications.models import Application, CommissionSession, Decision
-from applications.snapshots import snapshot_reproduce
+from applications.models import Application
 from applications.states import State
+from decisions import services as decision_services
+from decisions.models import CommissionSession, Decision
+from decisions.snapshots import snapshot_reproduce
 from schemes.models import Parameter, Scheme
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -64,10 +66,10 @@ def horizons_world(db):
 
 
 def _session(code, officer, files, *, outcome="granted", amount=None, meeting=date(2025, 7, 1)):
-    session = services.session_create(scheme=Scheme.objects.get(code=code), title="Commission", meeting_date=meeting, by=officer)
-    assert services.session_add_files(session=session, applications=files, by=officer, today=meeting) == len(files)
+    session = decision_services.session_create(scheme=Scheme.objects.get(code=code), title="Commission", meeting_date=meeting, by=officer)
+    assert decision_services.session_add_files(session=session, applications=files, by=officer, today=meeting) == len(files)
     for entry in session.entries.all():
-        services.session_entry_record(entry=entry, outcome=outcome, by=officer, motivation="Motif" if outcome == "rejected" else "",
+        decision_services.session_entry_record(entry=entry, outcome=outcome, by=officer, motivation="Motif" if outcome == "rejected" else "",
                                       amount=amount if amount is not None else entry.proposed_amount,
                                       confirm_over_budget=True)
     return session
@@ -78,8 +80,8 @@ def test_session_decides_each_file_with_its_snapshot(horizons_world):
     files = [make(), make()]
     session = _session("horizons", officer, files)
     assert {e.proposed_amount for e in session.entries.all()} == {Decimal("1120.00")}
-    services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
-    assert services.session_close_run(session_id=session.pk) == 2
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+    assert decision_services.session_close_run(session_id=session.pk) == 2
     session.refresh_from_db()
     assert session.status == "closed" and session.act_number == "HORIZONS-2025-001" and session.progress_done == 2
     for app in Application.objects.filter(pk__in=[f.pk for f in files]):
@@ -95,8 +97,8 @@ def test_decision_reproduced_after_parameters_change(horizons_world):
     officer, make = horizons_world
     app = make()
     session = _session("horizons", officer, [app])
-    services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
-    services.session_close_run(session_id=session.pk)
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+    decision_services.session_close_run(session_id=session.pk)
     decision = Application.objects.get(pk=app.pk).current_decision
     # Years later the rate changed, retroactively even, and the zoning tables moved on.
     Parameter.objects.filter(scheme__code="horizons", key="weekly_rate").update(value="99.00")
@@ -108,10 +110,10 @@ def test_closing_twice_or_resuming_gives_one_decision_per_file(horizons_world):
     officer, make = horizons_world
     files = [make() for _ in range(3)]
     session = _session("horizons", officer, files)
-    services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
-    services.session_close_start(session=session, by=officer, today=date(2025, 7, 4))  # double click
-    services.session_close_run(session_id=session.pk)
-    assert services.session_close_run(session_id=session.pk) == 0
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 4))  # double click
+    decision_services.session_close_run(session_id=session.pk)
+    assert decision_services.session_close_run(session_id=session.pk) == 0
     assert Decision.objects.filter(session=session).count() == 3
     session.refresh_from_db()
     assert session.act_date == date(2025, 7, 3)
@@ -119,40 +121,40 @@ def test_closing_twice_or_resuming_gives_one_decision_per_file(horizons_world):
 
 def test_session_refuses_incomplete_agenda_and_rejection_without_motivation(horizons_world):
     officer, make = horizons_world
-    session = services.session_create(scheme=Scheme.objects.get(code="horizons"), title="C", meeting_date=date(2025, 7, 1), by=officer)
-    services.session_add_files(session=session, applications=[make()], by=officer, today=date(2025, 7, 1))
+    session = decision_services.session_create(scheme=Scheme.objects.get(code="horizons"), title="C", meeting_date=date(2025, 7, 1), by=officer)
+    decision_services.session_add_files(session=session, applications=[make()], by=officer, today=date(2025, 7, 1))
     with pytest.raises(services.ServiceError, match="sans décision"):
-        services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+        decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
     entry = session.entries.get()
     with pytest.raises(services.ServiceError) as exc:
-        services.session_entry_record(entry=entry, outcome="rejected", by=officer)
+        decision_services.session_entry_record(entry=entry, outcome="rejected", by=officer)
     assert exc.value.field == "motivation"
     with pytest.raises(services.ServiceError) as exc:
-        services.session_entry_record(entry=entry, outcome="granted", amount=Decimal("1120.01"), by=officer)
+        decision_services.session_entry_record(entry=entry, outcome="granted", amount=Decimal("1120.01"), by=officer)
     assert exc.value.field == "amount"
 
 
 def test_other_authority_cannot_touch_the_session(horizons_world):
     officer, make = horizons_world
-    session = services.session_create(scheme=Scheme.objects.get(code="horizons"), title="C", meeting_date=date(2025, 7, 1), by=officer)
+    session = decision_services.session_create(scheme=Scheme.objects.get(code="horizons"), title="C", meeting_date=date(2025, 7, 1), by=officer)
     with pytest.raises(services.ServiceError):
-        services.session_add_files(session=session, applications=[make()], by=_officer("aude"), today=date(2025, 7, 1))
+        decision_services.session_add_files(session=session, applications=[make()], by=_officer("aude"), today=date(2025, 7, 1))
 
 
 def test_haute_garonne_quota_of_ten_needs_confirmation(db):
     officer = _officer("haute-garonne")
     files = [ready_file("haute-garonne", officer, HAUTE_GARONNE) for _ in range(11)]
-    session = services.session_create(scheme=Scheme.objects.get(code="haute-garonne"), title="C", meeting_date=date(2025, 10, 1), by=officer)
-    services.session_add_files(session=session, applications=files, by=officer, today=date(2025, 10, 1))
+    session = decision_services.session_create(scheme=Scheme.objects.get(code="haute-garonne"), title="C", meeting_date=date(2025, 10, 1), by=officer)
+    decision_services.session_add_files(session=session, applications=files, by=officer, today=date(2025, 10, 1))
     entries = list(session.entries.order_by("pk"))
     for entry in entries[:10]:
-        services.session_entry_record(entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer)
-    budget = services.session_budget(session=session)
+        decision_services.session_entry_record(entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer)
+    budget = decision_services.session_budget(session=session)
     assert (budget.kind, budget.limit, budget.recorded, budget.remaining) == ("quota", 10, 10, 0)
     with pytest.raises(services.ServiceError) as exc:
-        services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer)
+        decision_services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer)
     assert exc.value.field == "confirm_over_budget"
-    entry = services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer,
+    entry = decision_services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer,
                                           confirm_over_budget=True)
     assert entry.over_quota_confirmed
     assert entries[10].application.events.last().payload["over_budget_confirmed"] is True
@@ -172,8 +174,8 @@ def test_two_officers_closing_at_once_give_one_decision_per_file():
     def close(who):
         try:
             barrier.wait(timeout=10)
-            services.session_close_start(session=session, by=who, today=date(2025, 7, 3))
-            services.session_close_run(session_id=session.pk)
+            decision_services.session_close_start(session=session, by=who, today=date(2025, 7, 3))
+            decision_services.session_close_run(session_id=session.pk)
         except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
         finally:
@@ -194,8 +196,8 @@ def test_student_sees_the_decision_not_an_estimate(horizons_world, client):
     officer, make = horizons_world
     app = make()
     session = _session("horizons", officer, [app], amount=Decimal("1000.00"))
-    services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
-    services.session_close_run(session_id=session.pk)
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 7, 3))
+    decision_services.session_close_run(session_id=session.pk)
     client.force_login(app.student)
     page = client.get(f"/demandes/{app.pk}/").content.decode()
     assert "Aide attribuée" in page and "1\xa0000,00 €" in page

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from applications.models import Letter
+from decisions.models import Letter
 from payments import services as pay
 from payments.models import RepaymentOrder
 from payments.notices import (
@@ -113,7 +113,7 @@ def test_breach_notice_of_haute_garonne_cites_no_horizons_article():
 def test_notice_after_a_cancellation_cites_the_aid_awarded():
     """A cancellation makes the decision in force worth 0: the notice still speaks of the aid
     that was awarded and paid, and of the new decision only as the reason for the claim."""
-    from applications import services
+    from decisions import services as decision_services
     from payments import services as pay
     from payments.notices import formal_notice_context
     from tests.flows import decided_file, officer
@@ -123,9 +123,9 @@ def test_notice_after_a_cancellation_cites_the_aid_awarded():
     run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=list(app.instalments.values_list("pk", flat=True)),
                                  by=agent, execution_date=date(2025, 7, 10), today=date(2025, 7, 10))
     pay.payment_run_confirm(run=run, by=agent, today=date(2025, 7, 12))
-    report = services.change_report(application=app, by=app.student, kind="cancellation", description="Annulée",
+    report = decision_services.change_report(application=app, by=app.student, kind="cancellation", description="Annulée",
                                     changes={}, today=date(2025, 8, 1))
-    services.change_review(report=report, by=agent, accept=True, answer="Prise en compte", today=date(2025, 8, 5))
+    decision_services.change_review(report=report, by=agent, accept=True, answer="Prise en compte", today=date(2025, 8, 5))
     order = RepaymentOrder.objects.get(application=app)
     context = formal_notice_context(order=order, today=date(2025, 8, 6))
     assert context["decision"]["amount"] == "1120.00" and context["accounts"]["notified"] == "1120.00"

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from applications.models import Application, Letter
+from applications.models import Application
+from decisions.models import Letter
 from payments import indicators
 from payments import services as pay
 from payments.followups import follow_up_record

@@ -15,11 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.documents import required_kinds
-from applications.letters import answer_letter_issue, decision_letters_issue, letter_accept, letter_render_pdf
-from applications.models import Decision, Event, Letter
+from applications.models import Event
 from applications.pdf import RENDERERS
-from applications.templatetags.letter_format import fr_date
-from payments.schedule import aude_schedule
+from decisions import services as decision_services
+from decisions.letters import answer_letter_issue, decision_letters_issue, letter_accept, letter_render_pdf
+from decisions.models import Decision, Letter
+from decisions.templatetags.letter_format import fr_date
+from schemes.engine.schedule import aude_schedule
 from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -96,18 +98,18 @@ def decide(world, app, *, outcome="granted", amount=None, motivation="", capture
     With `capture` (the django_capture_on_commit_callbacks fixture) the letter task runs for real."""
     code = app.scheme.code
     officer = world["officers"][code]
-    session = services.session_create(scheme=app.scheme, title="Commission de juillet", meeting_date=date(2025, 7, 2),
+    session = decision_services.session_create(scheme=app.scheme, title="Commission de juillet", meeting_date=date(2025, 7, 2),
                                       by=officer)
-    services.session_add_files(session=session, applications=[app], by=officer, today=date(2025, 7, 2))
+    decision_services.session_add_files(session=session, applications=[app], by=officer, today=date(2025, 7, 2))
     entry = session.entries.get()
-    services.session_entry_record(entry=entry, outcome=outcome, by=officer, motivation=motivation,
+    decision_services.session_entry_record(entry=entry, outcome=outcome, by=officer, motivation=motivation,
                                   amount=entry.proposed_amount if amount is None and outcome == "granted" else amount)
-    services.session_close_start(session=session, by=officer, today=ACT)
+    decision_services.session_close_start(session=session, by=officer, today=ACT)
     if capture is None:
-        services.session_close_run(session_id=session.pk)
+        decision_services.session_close_run(session_id=session.pk)
     else:
         with capture(execute=True):
-            services.session_close_run(session_id=session.pk)
+            decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
     return app
 
@@ -235,11 +237,11 @@ def test_haute_garonne_award_comes_with_the_commitment(world, django_capture_on_
 
 def test_amending_decision_letter(world, django_capture_on_commit_callbacks):
     app = decide(world, ready_file(world), capture=django_capture_on_commit_callbacks)
-    report = services.change_report(application=app, by=world["student"], kind="dates",
+    report = decision_services.change_report(application=app, by=world["student"], kind="dates",
                                     description="Fin du séjour avancée au 28 novembre",
                                     changes={"mobility": {"end_date": "2025-11-28"}}, today=date(2025, 9, 10))
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_review(report=report, by=world["officers"]["horizons"], accept=True,
+        decision_services.change_review(report=report, by=world["officers"]["horizons"], accept=True,
                                answer="Durée réduite : 13 semaines complètes.", today=date(2025, 9, 15))
     app.refresh_from_db()
     [letter] = Letter.objects.filter(application=app, kind=K.AMENDMENT)
@@ -257,7 +259,7 @@ def test_amending_decision_letter(world, django_capture_on_commit_callbacks):
 # --- Answers to appeals and reported changes -------------------------------------------------
 def _rejected_and_appealed(world, capture):
     app = decide(world, ready_file(world), outcome="rejected", motivation="Dossier hors cursus.", capture=capture)
-    appeal = services.appeal_file(application=app, by=world["student"], grounds="Le séjour est bien dans mon cursus.",
+    appeal = decision_services.appeal_file(application=app, by=world["student"], grounds="Le séjour est bien dans mon cursus.",
                                   today=date(2025, 7, 20))
     return app, appeal
 
@@ -265,7 +267,7 @@ def _rejected_and_appealed(world, capture):
 def test_appeal_upheld_answer(world, django_capture_on_commit_callbacks):
     app, appeal = _rejected_and_appealed(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=True,
+        decision_services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=True,
                                answer="L'attestation fournie ne mentionne pas la validation du séjour.")
     [letter] = Letter.objects.filter(application=app, kind=K.APPEAL_UPHELD)
     assert letter.context["appeal_id"] == appeal.pk and letter.decision == app.current_decision
@@ -283,7 +285,7 @@ def test_appeal_upheld_answer(world, django_capture_on_commit_callbacks):
 def test_appeal_reopened_answer(world, django_capture_on_commit_callbacks):
     app, appeal = _rejected_and_appealed(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=False,
+        decision_services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=False,
                                answer="Votre attestation d'inscription établit le lien avec le cursus.")
     [letter] = Letter.objects.filter(application=app, kind=K.APPEAL_REOPENED)
     html = html_of(letter)
@@ -294,10 +296,10 @@ def test_appeal_reopened_answer(world, django_capture_on_commit_callbacks):
 
 def test_change_refused_answer(world, django_capture_on_commit_callbacks):
     app = decide(world, ready_file(world), capture=django_capture_on_commit_callbacks)
-    report = services.change_report(application=app, by=world["student"], kind="extension",
+    report = decision_services.change_report(application=app, by=world["student"], kind="extension",
                                     description="Prolongation de deux semaines", changes={}, today=date(2025, 10, 1))
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_review(report=report, by=world["officers"]["horizons"], accept=False,
+        decision_services.change_review(report=report, by=world["officers"]["horizons"], accept=False,
                                answer="Aucun justificatif de prolongation n'est fourni.", today=date(2025, 10, 6))
     [letter] = Letter.objects.filter(application=app, kind=K.CHANGE_REFUSED)
     assert letter.context["change_id"] == report.pk
@@ -331,10 +333,10 @@ def test_agreement_accepted_once_by_its_student_only(world, django_capture_on_co
 
 def test_cancellation_letter(world, django_capture_on_commit_callbacks):
     app = decide(world, ready_file(world, "haute-garonne"), capture=django_capture_on_commit_callbacks)
-    report = services.change_report(application=app, by=world["student"], kind="cancellation",
+    report = decision_services.change_report(application=app, by=world["student"], kind="cancellation",
                                     description="Stage annulé par la faculté", changes={}, today=date(2025, 8, 1))
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_review(report=report, by=world["officers"]["haute-garonne"], accept=True,
+        decision_services.change_review(report=report, by=world["officers"]["haute-garonne"], accept=True,
                                answer="Stage annulé : l'aide est sans objet.", today=date(2025, 8, 4))
     [letter] = Letter.objects.filter(application=app, kind=K.AMENDMENT)
     html = html_of(letter)

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as etree
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from applications.models import Letter
+from decisions.models import Letter
 from payments import services as pay
 from payments.models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 from schemes.simulation import simulate_one

@@ -81,7 +81,7 @@ def test_aude_paid_in_the_last_month_of_the_internship():
     from datetime import date
     from decimal import Decimal
 
-    from payments.schedule import aude_schedule
+    from schemes.engine.schedule import aude_schedule
 
     (single,) = aude_schedule(amount=Decimal("3600.00"), start=date(2026, 6, 1), end=date(2026, 11, 30))
     assert single.due_on == date(2026, 11, 1)

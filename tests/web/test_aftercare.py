@@ -14,10 +14,12 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
-from applications.aftercare_forms import ChangeReportForm
 from applications.documents import required_kinds
-from applications.models import Appeal, Application, ChangeReport, Decision, Letter
+from applications.models import Application
 from applications.states import State
+from decisions import services as decision_services
+from decisions.aftercare_forms import ChangeReportForm
+from decisions.models import Appeal, ChangeReport, Decision, Letter
 from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
@@ -67,14 +69,14 @@ def granted_file(actors, student=None):
     services.opinion_record(application=app, by=actors["staff"], favourable=True)
     officer, on = actors["officer"], date(2025, 7, 1)
     services.application_mark_ready(application=app, by=officer)
-    session = services.session_create(scheme=actors["scheme"], title="Commission", meeting_date=on, by=officer)
-    services.session_add_files(session=session, applications=[app], by=officer, today=on)
-    services.session_entry_record(entry=session.entries.get(), by=officer, outcome="granted",
+    session = decision_services.session_create(scheme=actors["scheme"], title="Commission", meeting_date=on, by=officer)
+    decision_services.session_add_files(session=session, applications=[app], by=officer, today=on)
+    decision_services.session_entry_record(entry=session.entries.get(), by=officer, outcome="granted",
                                   amount=Decimal("1120.00"))
-    services.session_close_start(session=session, by=officer, today=on)
-    services.session_close_run(session_id=session.pk)
+    decision_services.session_close_start(session=session, by=officer, today=on)
+    decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
-    services.decision_notified(decision=app.current_decision, on=on)
+    decision_services.decision_notified(decision=app.current_decision, on=on)
     app.refresh_from_db()
     return app
 
@@ -95,7 +97,7 @@ def as_user(client, who):
 
 
 def student_urls(app):
-    return [reverse(f"applications:{name}", args=[app.pk]) for name in ("appeal_new", "change_new", "aftercare_status")]
+    return [reverse(f"decisions:{name}", args=[app.pk]) for name in ("appeal_new", "change_new", "aftercare_status")]
 
 
 # --- Access ----------------------------------------------------------------------------------------
@@ -113,8 +115,8 @@ def test_student_pages_are_the_owner_s_only(client, actors, app):
 
 
 def test_officer_pages_are_the_authority_s_only(client, actors, app):
-    appeal = services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
-    url = reverse("applications:appeal_review", args=[app.pk, appeal.pk])
+    appeal = decision_services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
+    url = reverse("decisions:appeal_review", args=[app.pk, appeal.pk])
     for who in ("other_officer", "student", "staff"):
         as_user(client, actors[who])
         assert client.get(url).status_code == 404, who
@@ -124,8 +126,8 @@ def test_officer_pages_are_the_authority_s_only(client, actors, app):
     # An appeal of another file, under this file's number, does not exist.
     other = granted_file(actors, student=actors["other_student"])
     as_user(client, actors["officer"])
-    assert client.get(reverse("applications:appeal_review", args=[other.pk, appeal.pk])).status_code == 404
-    assert client.get(reverse("applications:change_review", args=[app.pk, 999999])).status_code == 404
+    assert client.get(reverse("decisions:appeal_review", args=[other.pk, appeal.pk])).status_code == 404
+    assert client.get(reverse("decisions:change_review", args=[app.pk, 999999])).status_code == 404
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.PENDING
 
@@ -134,14 +136,14 @@ def test_officer_pages_are_the_authority_s_only(client, actors, app):
 def test_appeal_page_shows_the_decision_and_the_last_day(client, actors, app):
     as_user(client, actors["student"])
     with at(date(2025, 8, 1)):
-        page = text(client.get(reverse("applications:appeal_new", args=[app.pk])))
+        page = text(client.get(reverse("decisions:appeal_new", args=[app.pk])))
     assert "1 120,00" in page and "01/07/2025" in page and "01/09/2025" in page
     assert 'name="grounds"' in page and 'enctype="multipart/form-data"' in page
 
 
 def test_appeal_form_errors_are_shown_not_a_500(client, actors, app):
     as_user(client, actors["student"])
-    url = reverse("applications:appeal_new", args=[app.pk])
+    url = reverse("decisions:appeal_new", args=[app.pk])
     with at(date(2025, 8, 1)):
         response = client.post(url, {"grounds": ""})
         assert response.status_code == 200
@@ -154,11 +156,11 @@ def test_appeal_form_errors_are_shown_not_a_500(client, actors, app):
 
 def test_appeal_filed_with_evidence(client, actors, app):
     as_user(client, actors["student"])
-    url = reverse("applications:appeal_new", args=[app.pk])
+    url = reverse("decisions:appeal_new", args=[app.pk])
     with at(date(2025, 9, 1)):  # the last day is still in time
         response = client.post(url, {"grounds": "Les semaines sont mal comptées", "confirm": "on",
                                      "documents": [SimpleUploadedFile("attestation.pdf", PDF)]}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("applications:aftercare_status", args=[app.pk])
+    assert response.redirect_chain[-1][0] == reverse("decisions:aftercare_status", args=[app.pk])
     appeal = Appeal.objects.get()
     assert appeal.filed_on == date(2025, 9, 1) and appeal.decision == app.current_decision
     app.refresh_from_db()
@@ -171,7 +173,7 @@ def test_appeal_filed_with_evidence(client, actors, app):
 
 def test_appeal_after_the_deadline_says_why(client, actors, app):
     as_user(client, actors["student"])
-    url = reverse("applications:appeal_new", args=[app.pk])
+    url = reverse("decisions:appeal_new", args=[app.pk])
     with at(date(2025, 9, 2)):
         page = text(client.get(url))
         assert "n'est pas possible" in page and "a expiré le 01/09/2025" in page
@@ -186,7 +188,7 @@ def test_appeal_after_the_deadline_says_why(client, actors, app):
 # --- Student: change report ----------------------------------------------------------------------------
 def test_change_report_builds_the_contract_patch(client, actors, app):
     as_user(client, actors["student"])
-    url = reverse("applications:change_new", args=[app.pk])
+    url = reverse("decisions:change_new", args=[app.pk])
     with at(date(2025, 10, 1)):
         response = client.post(url, {"kind": "dates", "description": "Fin avancée"})
         assert response.status_code == 200 and "Indiquez-la" in text(response)
@@ -199,7 +201,7 @@ def test_change_report_builds_the_contract_patch(client, actors, app):
 
 def test_destination_change_patch(client, actors, app):
     as_user(client, actors["student"])
-    url = reverse("applications:change_new", args=[app.pk])
+    url = reverse("decisions:change_new", args=[app.pk])
     with at(date(2025, 8, 1)):
         response = client.post(url, {"kind": "destination", "description": "Espagne", "country": "ES",
                                      "subdivision": "FR-31"})
@@ -212,7 +214,7 @@ def test_destination_change_patch(client, actors, app):
 def test_extension_after_the_end_is_refused_with_the_reason(client, actors, app):
     as_user(client, actors["student"])
     with at(date(2025, 12, 20)):
-        response = client.post(reverse("applications:change_new", args=[app.pk]),
+        response = client.post(reverse("decisions:change_new", args=[app.pk]),
                                {"kind": "extension", "description": "Un mois de plus", "end_date": "2026-01-30"})
     assert response.status_code == 200
     assert "s'est terminée le 19/12/2025 (art. 10)" in text(response)
@@ -220,9 +222,9 @@ def test_extension_after_the_end_is_refused_with_the_reason(client, actors, app)
 
 
 def test_change_page_on_a_file_not_granted(client, actors, app):
-    services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
+    decision_services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
     as_user(client, actors["student"])
-    url = reverse("applications:change_new", args=[app.pk])
+    url = reverse("decisions:change_new", args=[app.pk])
     with at(date(2025, 8, 2)):
         assert "aide attribuée" in text(client.get(url))
         response = client.post(url, {"kind": "cancellation", "description": "Annulée"})
@@ -237,36 +239,36 @@ def test_status_page_lists_decisions_appeals_changes_and_letters(client, actors,
                                    sent_at=datetime(2025, 7, 1, tzinfo=PARIS))
     Letter.objects.create(application=app, decision=decision, kind=Letter.Kind.AGREEMENT,
                           template="letters/agreement.html", context={})  # not sent: not shown
-    appeal = services.appeal_file(application=app, by=actors["student"], grounds="Mes motifs", today=date(2025, 8, 1))
-    services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Calcul conforme")
-    services.change_report(application=app, by=actors["student"], kind="dates", description="Fin avancée",
+    appeal = decision_services.appeal_file(application=app, by=actors["student"], grounds="Mes motifs", today=date(2025, 8, 1))
+    decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Calcul conforme")
+    decision_services.change_report(application=app, by=actors["student"], kind="dates", description="Fin avancée",
                            changes={"mobility": {"end_date": "2025-11-28"}}, today=date(2025, 10, 1))
     as_user(client, actors["student"])
     with at(date(2025, 10, 2)):
-        page = text(client.get(reverse("applications:aftercare_status", args=[app.pk])))
+        page = text(client.get(reverse("decisions:aftercare_status", args=[app.pk])))
     assert "1 120,00" in page and "Mes motifs" in page and "Calcul conforme" in page and "Fin avancée" in page
     try:  # the letters' view is another module's work: its route may not exist yet
-        letter_url = reverse("applications:letter_pdf", args=[letter.pk])
+        letter_url = reverse("decisions:letter_pdf", args=[letter.pk])
     except NoReverseMatch:
         letter_url = f"/courriers/{letter.pk}/pdf/"
     assert f'href="{letter_url}"' in page
     assert "Convention (Aude)" not in page
-    assert reverse("applications:change_new", args=[app.pk]) in page
-    assert reverse("applications:appeal_new", args=[app.pk]) not in page  # the deadline has passed
+    assert reverse("decisions:change_new", args=[app.pk]) in page
+    assert reverse("decisions:appeal_new", args=[app.pk]) not in page  # the deadline has passed
 
 
 # --- Officer ------------------------------------------------------------------------------------------
 def test_officer_answers_an_appeal(client, actors, app):
-    appeal = services.appeal_file(application=app, by=actors["student"], grounds="Durée mal comptée",
+    appeal = decision_services.appeal_file(application=app, by=actors["student"], grounds="Durée mal comptée",
                                   today=date(2025, 8, 1))
-    url = reverse("applications:appeal_review", args=[app.pk, appeal.pk])
+    url = reverse("decisions:appeal_review", args=[app.pk, appeal.pk])
     as_user(client, actors["officer"])
     page = text(client.get(url))
     assert "Durée mal comptée" in page and "Art. 6" in page and "semaine(s) complète(s)" in page
     response = client.post(url, {"outcome": "reopen", "answer": ""})
     assert response.status_code == 200 and "Cochez cette case" in text(response)
     response = client.post(url, {"outcome": "reopen", "answer": "Réexamen", "confirm": "on"})
-    assert response.status_code == 302 and response["Location"] == reverse("applications:aftercare_queue")
+    assert response.status_code == 302 and response["Location"] == reverse("decisions:aftercare_queue")
     appeal.refresh_from_db()
     app.refresh_from_db()
     assert appeal.status == Appeal.Status.REOPENED and app.state == State.IN_INSTRUCTION
@@ -276,9 +278,9 @@ def test_officer_answers_an_appeal(client, actors, app):
 
 
 def test_officer_previews_and_accepts_a_change(client, actors, app):
-    report = services.change_report(application=app, by=actors["student"], kind="dates", description="Fin avancée",
+    report = decision_services.change_report(application=app, by=actors["student"], kind="dates", description="Fin avancée",
                                     changes={"mobility": {"end_date": "2025-11-28"}}, today=date(2025, 10, 1))
-    url = reverse("applications:change_review", args=[app.pk, report.pk])
+    url = reverse("decisions:change_review", args=[app.pk, report.pk])
     as_user(client, actors["officer"])
     with at(date(2025, 10, 2)):
         page = text(client.get(url))
@@ -295,32 +297,32 @@ def test_officer_previews_and_accepts_a_change(client, actors, app):
 
 
 def test_cancellation_preview_is_zero(client, actors, app):
-    report = services.change_report(application=app, by=actors["student"], kind="cancellation",
+    report = decision_services.change_report(application=app, by=actors["student"], kind="cancellation",
                                     description="Annulée", changes={}, today=date(2025, 8, 1))
     as_user(client, actors["officer"])
-    page = text(client.get(reverse("applications:change_review", args=[app.pk, report.pk])))
+    page = text(client.get(reverse("decisions:change_review", args=[app.pk, report.pk])))
     assert "0,00 €" in page
 
 
 def test_queue_lists_the_authority_s_pending_items_oldest_first(client, actors, app):
     other = granted_file(actors, student=actors["other_student"])
-    report = services.change_report(application=other, by=actors["other_student"], kind="cancellation",
+    report = decision_services.change_report(application=other, by=actors["other_student"], kind="cancellation",
                                     description="Annulée", changes={}, today=date(2025, 7, 20))
-    appeal = services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
+    appeal = decision_services.appeal_file(application=app, by=actors["student"], grounds="Motif", today=date(2025, 8, 1))
     as_user(client, actors["officer"])
-    page = text(client.get(reverse("applications:aftercare_queue"), {"page": "abc"}))
-    change_url = reverse("applications:change_review", args=[other.pk, report.pk])
-    appeal_url = reverse("applications:appeal_review", args=[app.pk, appeal.pk])
+    page = text(client.get(reverse("decisions:aftercare_queue"), {"page": "abc"}))
+    change_url = reverse("decisions:change_review", args=[other.pk, report.pk])
+    appeal_url = reverse("decisions:appeal_review", args=[app.pk, appeal.pk])
     assert change_url in page and appeal_url in page
     assert page.index(change_url) < page.index(appeal_url)
     assert "Annulation de la mobilité" in page
-    services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
-    assert appeal_url not in text(client.get(reverse("applications:aftercare_queue")))
+    decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
+    assert appeal_url not in text(client.get(reverse("decisions:aftercare_queue")))
     as_user(client, actors["other_officer"])
-    page = text(client.get(reverse("applications:aftercare_queue")))
+    page = text(client.get(reverse("decisions:aftercare_queue")))
     assert change_url not in page and "Aucun recours" in page
     as_user(client, actors["student"])
-    assert client.get(reverse("applications:aftercare_queue")).status_code == 403
+    assert client.get(reverse("decisions:aftercare_queue")).status_code == 403
 
 
 @pytest.mark.parametrize("code, data, post, expected", [

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from applications.letters import decision_letters_issue
-from applications.models import Event, Letter
+from applications.models import Event
+from decisions.letters import decision_letters_issue
+from decisions.models import Letter
 from tests.integration.test_letters import decide, ready_file, world  # noqa: F401 (world is a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def issued(world, code="horizons"):  # noqa: F811
 def test_the_student_and_an_officer_of_the_authority_download_the_letter(world, client):  # noqa: F811
     app = issued(world)
     letter = Letter.objects.get(application=app, kind=K.AWARD)
-    url = reverse("applications:letter_pdf", args=[letter.pk])
+    url = reverse("decisions:letter_pdf", args=[letter.pk])
     with letter.pdf.open("rb") as f:
         stored = f.read()
     for who in (world["student"], world["officers"]["horizons"]):
@@ -40,12 +41,12 @@ def test_the_student_and_an_officer_of_the_authority_download_the_letter(world, 
 
 def test_others_get_404(world, client):  # noqa: F811
     app = issued(world)
-    url = reverse("applications:letter_pdf", args=[Letter.objects.get(application=app).pk])
+    url = reverse("decisions:letter_pdf", args=[Letter.objects.get(application=app).pk])
     for who in (world["other_student"], world["officers"]["aude"]):
         client.force_login(who)
         assert client.get(url).status_code == 404
     client.force_login(world["student"])
-    assert client.get(reverse("applications:letter_pdf", args=[999999])).status_code == 404
+    assert client.get(reverse("decisions:letter_pdf", args=[999999])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
 
@@ -53,14 +54,14 @@ def test_others_get_404(world, client):  # noqa: F811
 def test_acceptance_page_flow(world, client):  # noqa: F811
     app = issued(world, "aude")
     agreement = Letter.objects.get(application=app, kind=K.AGREEMENT)
-    url = reverse("applications:letter_accept", args=[agreement.pk])
+    url = reverse("decisions:letter_accept", args=[agreement.pk])
 
     client.force_login(world["student"])
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert "J&#x27;ai lu et j&#x27;accepte" in html and "dernier mois de stage" in html
-    assert reverse("applications:letter_pdf", args=[agreement.pk]) in html
+    assert reverse("decisions:letter_pdf", args=[agreement.pk]) in html
 
     # The box must be ticked.
     page = client.post(url, {})
@@ -86,13 +87,13 @@ def test_acceptance_page_is_the_students_only(world, client):  # noqa: F811
     app = issued(world, "aude")
     agreement = Letter.objects.get(application=app, kind=K.AGREEMENT)
     award = Letter.objects.get(application=app, kind=K.AWARD)
-    url = reverse("applications:letter_accept", args=[agreement.pk])
+    url = reverse("decisions:letter_accept", args=[agreement.pk])
     for who in (world["other_student"], world["officers"]["aude"]):
         client.force_login(who)
         assert client.get(url).status_code == 404
         assert client.post(url, {"accept": "on"}).status_code == 404
     client.force_login(world["student"])
-    assert client.get(reverse("applications:letter_accept", args=[award.pk])).status_code == 404
+    assert client.get(reverse("decisions:letter_accept", args=[award.pk])).status_code == 404
     client.logout()
     response = client.get(url)
     assert response.status_code == 302 and "next=" in response["Location"]

@@ -13,7 +13,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications.models import Letter
+from decisions.models import Letter
 from payments import services as pay
 from payments.models import Account, BalanceRequest, RepaymentOrder
 from payments.notices import formal_notice_issue
@@ -162,7 +162,7 @@ def test_student_reads_and_answers_the_notice(client, order):
 def test_student_downloads_the_notice(client, order):
     client.force_login(order.application.student)
     page = client.get(reverse("payments:student_orders", args=[order.application_id]))
-    pdf_url = reverse("applications:letter_pdf", args=[order.notice_letter_id])
+    pdf_url = reverse("decisions:letter_pdf", args=[order.notice_letter_id])
     assert pdf_url in text(page)
     response = client.get(pdf_url)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")

@@ -14,8 +14,9 @@ from django.urls import reverse
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.documents import required_kinds
-from applications.models import CommissionSession, Decision, SessionEntry
 from applications.states import State
+from decisions import services as decision_services
+from decisions.models import CommissionSession, Decision, SessionEntry
 from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
@@ -99,19 +100,19 @@ def ready(actors, code="horizons", *, last_name="Martin", first_name="Léa"):
 
 
 def new_session(scheme, officer, files=(), meeting=date(2025, 10, 15)):
-    session = services.session_create(scheme=scheme, title="Commission d'octobre", meeting_date=meeting, by=officer)
+    session = decision_services.session_create(scheme=scheme, title="Commission d'octobre", meeting_date=meeting, by=officer)
     if files:
-        services.session_add_files(session=session, applications=files, by=officer, today=meeting)
+        decision_services.session_add_files(session=session, applications=files, by=officer, today=meeting)
     return session
 
 
 def url(name, session, *args):
-    return reverse(f"applications:{name}", args=[session.pk, *args])
+    return reverse(f"decisions:{name}", args=[session.pk, *args])
 
 
 def decide_all(session, officer, outcome="granted"):
     for entry in session.entries.all():
-        services.session_entry_record(
+        decision_services.session_entry_record(
             entry=entry,
             outcome=outcome,
             by=officer,
@@ -124,26 +125,26 @@ def decide_all(session, officer, outcome="granted"):
 @pytest.fixture
 def letters(monkeypatch):
     """Letters are their own task (rendered and sent after each batch): recorded, not run."""
-    import applications.tasks
+    import decisions.tasks
 
     issued = []
-    monkeypatch.setattr(applications.tasks, "issue_decision_letters", SimpleNamespace(delay=issued.append))
+    monkeypatch.setattr(decisions.tasks, "issue_decision_letters", SimpleNamespace(delay=issued.append))
     return issued
 
 
 # --- List and creation -----------------------------------------------------------------------
 def test_create_session_and_list_it(client, actors):
     client.force_login(actors.officer)
-    page = client.get(reverse("applications:session_list"))
+    page = client.get(reverse("decisions:session_list"))
     assert page.status_code == 200 and "Aucune séance" in page.text
     response = client.post(
-        reverse("applications:session_list"),
+        reverse("decisions:session_list"),
         {"scheme": actors.horizons.pk, "title": "Commission de juin", "meeting_date": "2026-06-12"},
     )
     session = CommissionSession.objects.get()
     assert response.status_code == 302 and response["Location"] == url("session_detail", session)
     assert session.created_by == actors.officer and session.meeting_date == date(2026, 6, 12)
-    listed = client.get(reverse("applications:session_list"))
+    listed = client.get(reverse("decisions:session_list"))
     assert "Commission de juin" in listed.text and "Ouverte" in listed.text
 
 
@@ -158,7 +159,7 @@ def test_create_session_and_list_it(client, actors):
 )
 def test_bad_creation_input_is_a_form_error(client, actors, data):
     client.force_login(actors.officer)
-    response = client.post(reverse("applications:session_list"), {"scheme": actors.horizons.pk, **data})
+    response = client.post(reverse("decisions:session_list"), {"scheme": actors.horizons.pk, **data})
     assert response.status_code == 200 and response.context["form"].errors
     assert not CommissionSession.objects.exists()
 
@@ -166,7 +167,7 @@ def test_bad_creation_input_is_a_form_error(client, actors, data):
 def test_cannot_create_a_session_for_another_authority(client, actors):
     client.force_login(actors.officer)
     response = client.post(
-        reverse("applications:session_list"),
+        reverse("decisions:session_list"),
         {"scheme": Scheme.objects.get(code="aude").pk, "title": "X", "meeting_date": "2026-06-12"},
     )
     assert response.status_code == 200 and "scheme" in response.context["form"].errors
@@ -308,8 +309,8 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
     granted, rejected = ready(actors, last_name="Alpha"), ready(actors, last_name='=HYPERLINK("http://x","y")')
     session = new_session(actors.horizons, actors.officer, [granted, rejected])
     e1, e2 = session.entries.order_by("pk")
-    services.session_entry_record(entry=e1, outcome="granted", amount=Decimal("1120.00"), by=actors.officer)
-    services.session_entry_record(entry=e2, outcome="rejected", motivation="Hors critères", by=actors.officer)
+    decision_services.session_entry_record(entry=e1, outcome="granted", amount=Decimal("1120.00"), by=actors.officer)
+    decision_services.session_entry_record(entry=e2, outcome="rejected", motivation="Hors critères", by=actors.officer)
     client.force_login(actors.officer)
     confirm = client.get(url("session_close", session))
     assert confirm.status_code == 200 and "irréversible" in confirm.text
@@ -390,7 +391,7 @@ def test_progress_while_closing(client, actors):
     session = new_session(actors.horizons, actors.officer, [ready(actors)])
     decide_all(session, actors.officer)
     # Started, but the background task has not run yet (no on_commit callbacks outside capture).
-    services.session_close_start(session=session, by=actors.officer, today=date(2025, 10, 16))
+    decision_services.session_close_start(session=session, by=actors.officer, today=date(2025, 10, 16))
     client.force_login(actors.officer)
     page = client.get(url("session_progress", session))
     assert page.status_code == 200 and '<meta http-equiv="refresh" content="3">' in page.text
@@ -444,17 +445,17 @@ def test_other_authority_and_others_get_404(client, actors):
             response = getattr(client, method)(address, data if method == "post" else None)
             assert response.status_code == 404, (who, method, address)
         if who in (actors.other_officer, actors.hg_officer):
-            listed = client.get(reverse("applications:session_list"))
+            listed = client.get(reverse("decisions:session_list"))
             assert listed.status_code == 200 and session.title not in listed.text
         else:
-            assert client.get(reverse("applications:session_list")).status_code == 404
+            assert client.get(reverse("decisions:session_list")).status_code == 404
     assert SessionEntry.objects.get().outcome == "" and CommissionSession.objects.get().status == "open"
 
 
 def test_anonymous_is_sent_to_sign_in(client, actors):
     session = new_session(actors.horizons, actors.officer)
     for address in (
-        reverse("applications:session_list"),
+        reverse("decisions:session_list"),
         url("session_detail", session),
         url("session_progress_json", session),
     ):

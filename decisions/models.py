@@ -1,0 +1,234 @@
+"""The decisions app's models. What is decided about a file: commission sessions, decisions with their calculation snapshot,
+the letters sent, appeals (Art. 13) and changes reported after the decision (Art. 10)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from applications.models.files import _unguessable_name
+
+
+class Outcome(models.TextChoices):
+    GRANTED = "granted", _("Attribution")
+    REJECTED = "rejected", _("Rejet")
+
+
+class CommissionSession(models.Model):
+    """A meeting of the attribution commission: files ready for decision are gathered, a
+    decision recorded for each, and closing it makes the decision act (Horizons Art. 7)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        CLOSING = "closing", _("Clôture en cours")
+        CLOSED = "closed", _("Close")
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="sessions")
+    title = models.CharField(_("intitulé"), max_length=200)
+    meeting_date = models.DateField(_("date de la commission"))
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
+    act_date = models.DateField(_("date de l'arrêté"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Progress of a closing run in the background (entries decided / entries to decide).
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_commissionsession"
+        ordering = ["-meeting_date", "-pk"]
+        verbose_name = _("séance de la commission")
+        verbose_name_plural = _("séances de la commission")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.meeting_date:%d/%m/%Y})"
+
+
+class SessionEntry(models.Model):
+    """One file on a session's agenda, with the decision the commission records for it."""
+
+    session = models.ForeignKey(CommissionSession, on_delete=models.CASCADE, related_name="entries")
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="session_entries")
+    proposed_amount = models.DecimalField(_("montant proposé par le moteur"), max_digits=10, decimal_places=2)
+    outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices, blank=True)
+    amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2, null=True, blank=True)
+    motivation = models.TextField(_("motivation"), blank=True)
+    over_quota_confirmed = models.BooleanField(_("dépassement du quota ou de l'enveloppe confirmé"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    decided = models.BooleanField(default=False)
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_sessionentry"
+        ordering = ["session", "pk"]
+        verbose_name = _("dossier inscrit en séance")
+        verbose_name_plural = _("dossiers inscrits en séance")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "application"], name="entry_once_per_session"),
+            # A file waits on one agenda at a time.
+            models.UniqueConstraint(fields=["application"], condition=Q(decided=False), name="entry_one_pending_per_file"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="entry_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.application}"
+
+
+class Decision(models.Model):
+    """A decision taken on a file. Immutable once written; a later decision (after an appeal or a
+    reported change) supersedes it. `snapshot` holds everything it was computed from."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Décision initiale")
+        APPEAL = "appeal", _("Décision sur recours gracieux")
+        AMENDMENT = "amendment", _("Décision modificative (art. 10)")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="decisions")
+    session = models.ForeignKey(CommissionSession, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    entry = models.OneToOneField(SessionEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="decision")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INITIAL)
+    outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
+    amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2)
+    motivation = models.TextField(_("motivation"), blank=True)
+    decided_on = models.DateField(_("date de la décision"))
+    act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
+    snapshot = models.JSONField(_("données de calcul"))
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
+    notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_decision"
+        ordering = ["application", "created_at", "pk"]
+        verbose_name = _("décision")
+        verbose_name_plural = _("décisions")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="decision_amount_not_negative"),
+            models.CheckConstraint(condition=Q(outcome="granted") | Q(amount=0), name="decision_rejection_is_zero"),
+            # Two officers closing one session, or one double-clicking, give one decision per file.
+            models.UniqueConstraint(fields=["application", "session"], condition=Q(kind="initial"), name="decision_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} : {self.get_outcome_display()} {self.amount} €"
+
+
+class Letter(models.Model):
+    """A letter sent about a file, stored with everything needed to render it again byte for
+    byte (`context`, `template`); the PDF is kept with its SHA-256."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Notification d'attribution")
+        REJECTION = "rejection", _("Notification de rejet motivé")
+        AGREEMENT = "agreement", _("Convention (Aude)")
+        COMMITMENT = "commitment", _("Engagement (Haute-Garonne)")
+        APPEAL_UPHELD = "appeal_upheld", _("Réponse au recours gracieux : décision maintenue")
+        APPEAL_REOPENED = "appeal_reopened", _("Réponse au recours gracieux : réexamen")
+        AMENDMENT = "amendment", _("Décision modificative")
+        CHANGE_REFUSED = "change_refused", _("Réponse à un signalement de modification")
+        FORMAL_NOTICE = "formal_notice", _("Mise en demeure avant reversement (art. 11)")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="letters")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    template = models.CharField(max_length=120)
+    context = models.JSONField()
+    pdf = models.FileField(upload_to=_unguessable_name, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    requires_acceptance = models.BooleanField(default=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_letter"
+        ordering = ["application", "created_at", "pk"]
+        verbose_name = _("courrier")
+        verbose_name_plural = _("courriers")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.application}"
+
+
+class Appeal(models.Model):
+    """A recours gracieux to the President, within 2 months of notification (Art. 13)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En cours d'examen")
+        UPHELD = "upheld", _("Décision maintenue")
+        REOPENED = "reopened", _("Décision réformée : dossier réexaminé")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="appeals")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
+    grounds = models.TextField(_("motifs du recours"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_on = models.DateField(_("déposé le"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("réponse motivée"), blank=True)
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_appeal"
+        ordering = ["-filed_on", "-pk"]
+        verbose_name = _("recours gracieux")
+        verbose_name_plural = _("recours gracieux")
+        constraints = [
+            models.UniqueConstraint(fields=["decision"], condition=Q(status="pending"), name="appeal_one_pending_per_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recours {self.application} du {self.filed_on:%d/%m/%Y}"
+
+
+class ChangeReport(models.Model):
+    """A change reported by the beneficiary after the decision (Art. 10): dates, destination,
+    interruption, cancellation, or a request for an extension made during the mobility."""
+
+    class Kind(models.TextChoices):
+        DATES = "dates", _("Modification des dates")
+        DESTINATION = "destination", _("Changement de destination")
+        INTERRUPTION = "interruption", _("Interruption anticipée")
+        CANCELLATION = "cancellation", _("Annulation de la mobilité")
+        EXTENSION = "extension", _("Demande de prolongation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À examiner")
+        ACCEPTED = "accepted", _("Pris en compte")
+        REFUSED = "refused", _("Refusé")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="change_reports")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="change_reports")
+    kind = models.CharField(_("nature"), max_length=15, choices=Kind.choices)
+    description = models.TextField(_("description"))
+    # The declared situation after the change, in the simulation contract's form (a patch).
+    changes = models.JSONField(_("nouvelles données"), default=dict, blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_on = models.DateField(_("signalé le"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("réponse"), blank=True)
+    new_decision = models.OneToOneField(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="from_change")
+
+    class Meta:
+        # The table keeps the name it had before the model moved here from applications.
+        db_table = "applications_changereport"
+        ordering = ["-reported_on", "-pk"]
+        verbose_name = _("signalement de modification")
+        verbose_name_plural = _("signalements de modification")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.application}"

@@ -1,0 +1,120 @@
+"""Reads of the decisions app: a file's decisions, appeals and changes; the appeal period as the
+page and the service both read it; commission sessions and the officer's aftercare queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.utils.translation import gettext as _
+
+from accounts.rules import roles_of
+from applications import deadlines
+from applications.models import Application
+from applications.states import DECIDED, State
+
+from .models import Appeal, ChangeReport, CommissionSession, Outcome, SessionEntry
+
+
+# --- After the decision -------------------------------------------------------------------------
+def decisions_of(*, application: Application):
+    return application.decisions.select_related("supersedes").prefetch_related("letters").order_by("created_at", "pk")
+
+
+def appeals_of(*, application: Application):
+    return application.appeals.select_related("decision", "reviewed_by").prefetch_related("documents").order_by("filed_on", "pk")
+
+
+def change_reports_of(*, application: Application):
+    return application.change_reports.select_related("decision", "new_decision").order_by("reported_on", "pk")
+
+
+def appeal_status(*, application: Application, today: date) -> tuple[date | None, str | None]:
+    """(last day to appeal or None, why no appeal can be filed today or None): Art. 13, a
+    recours gracieux within two months of the notification. The page and `appeal_file` both
+    ask this, so what the student reads is what the service decides."""
+    decision = application.current_decision
+    if application.state == State.UNDER_APPEAL:
+        return None, _("Un recours gracieux est déjà en cours d'examen sur ce dossier.")
+    if application.state not in DECIDED or decision is None:
+        return None, _("Un recours n'est possible que contre une décision notifiée.")
+    if decision.notified_on is None:
+        return None, _("La décision n'a pas encore été notifiée.")
+    last_day = deadlines.appeal_deadline(decision.notified_on)
+    if deadlines.is_expired(last_day, today):
+        return last_day, (
+            _("Le délai de recours gracieux de deux mois à compter de la notification (le %(n)s) a expiré "
+              "le %(d)s (art. 13). Un recours contentieux reste possible devant le tribunal administratif.")
+            % {"n": decision.notified_on.strftime("%d/%m/%Y"), "d": last_day.strftime("%d/%m/%Y")}
+        )
+    return last_day, None
+
+
+# --- Commission sessions (scoped to the officer's authority) --------------------------------
+def sessions_of(*, user) -> QuerySet[CommissionSession]:
+    """The sessions of the schemes funded by the officer's authority (none for anyone else)."""
+    return CommissionSession.objects.filter(scheme_id__in=roles_of(user).officer_scheme_ids).select_related("scheme")
+
+
+def session_list(*, user) -> QuerySet[CommissionSession]:
+    return (
+        sessions_of(user=user)
+        .annotate(n_entries=Count("entries"), n_recorded=Count("entries", filter=~Q(entries__outcome="")))
+        .order_by("-meeting_date", "-pk")
+    )
+
+
+def session_agenda(*, session: CommissionSession) -> QuerySet[SessionEntry]:
+    return session.entries.select_related("application__student", "application__establishment").order_by("pk")
+
+
+def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[Application]:
+    """Files of the session's scheme ready for decision and on no agenda yet (the service's own
+    filter), optionally searched by reference or name."""
+    qs = (
+        Application.objects.filter(scheme_id=session.scheme_id, state=State.READY_FOR_DECISION)
+        .exclude(session_entries__decided=False)
+        .select_related("student", "establishment")
+    )
+    if q := q.strip():
+        qs = qs.filter(
+            Q(reference__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(student__last_name__icontains=q)
+            | Q(student__first_name__icontains=q)
+        )
+    return qs.order_by("submitted_at", "pk")
+
+
+def session_summary(*, session: CommissionSession) -> dict:
+    return session.entries.aggregate(
+        total=Count("pk"),
+        granted=Count("pk", filter=Q(outcome=Outcome.GRANTED)),
+        rejected=Count("pk", filter=Q(outcome=Outcome.REJECTED)),
+        undecided=Count("pk", filter=Q(outcome="")),
+        amount=Sum("amount", filter=Q(outcome=Outcome.GRANTED), default=Decimal("0")),
+    )
+
+
+# --- Appeals and reported changes awaiting an officer ------------------------------------------
+def aftercare_pending(*, user):
+    """Pending appeals and change reports of the officer's authority, one row each (a dict),
+    oldest first: one UNION query, so that the paginator counts and slices in the database."""
+    scheme_ids = roles_of(user).officer_scheme_ids
+
+    def rows(model, item, on, kind):
+        return (
+            model.objects.filter(status="pending", application__scheme_id__in=scheme_ids)
+            .annotate(item=Value(item, output_field=CharField()), on=F(on), obj_id=F("pk"),
+                      app_id=F("application_id"), ref=F("application__reference"),
+                      first=F("application__first_name"), last=F("application__last_name"),
+                      change_kind=kind)
+            .values("item", "on", "obj_id", "app_id", "ref", "first", "last", "change_kind")
+            .order_by()  # the models order by date descending; a UNION part may not order
+        )
+
+    appeals = rows(Appeal, "appeal", "filed_on", Value("", output_field=CharField()))
+    changes = rows(ChangeReport, "change", "reported_on", F("kind"))
+    return appeals.union(changes, all=True).order_by("on", "item", "obj_id")

@@ -1,0 +1,9 @@
+"""Writes of the decisions app, by theme: commission sessions and the decision act (sessions.py);
+notification, appeals and changes after the decision (aftercare.py). Callers import from here:
+`from decisions import services; services.session_close_start(...)`.
+"""
+
+from applications.services import ServiceError  # noqa: F401 (the one domain error, raised here too)
+
+from .aftercare import *  # noqa: F403
+from .sessions import *  # noqa: F403

@@ -1,0 +1,290 @@
+"""Decisions: commission sessions, the decision act, appeals (Art. 13) and changes after the
+decision (Art. 10).
+
+Lock order, everywhere: the session row, then application rows by ascending pk. Letters are
+rendered and sent by tasks after commit (decisions.tasks), never inside the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.events import event_record, transition_recorded
+from applications.models import Application
+from applications.selectors import application_case_data, application_verdict
+from applications.services import ServiceError, application_locked
+from applications.states import State
+from schemes.engine.durations import academic_year_start
+from schemes.inputs import InvalidInput, parse_case
+from schemes.models import Scheme
+from schemes.selectors import parameter_timelines, reference_tables
+
+from ..models import CommissionSession, Decision, Outcome, SessionEntry
+from ..signals import decision_recorded
+from ..snapshots import snapshot_build
+
+CLOSING_BATCH = 100
+
+
+def _officer_of(scheme: Scheme, by) -> None:
+    membership = getattr(by, "officer_membership", None)
+    if membership is None or membership.authority_id != scheme.authority_id:
+        raise ServiceError(_("Seuls les agents de %(a)s gèrent les séances de ce dispositif.") % {"a": scheme.authority.name})
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+def session_create(*, scheme: Scheme, title: str, meeting_date: date, by) -> CommissionSession:
+    _officer_of(scheme, by)
+    if not title.strip():
+        raise ServiceError(_("Donnez un intitulé à la séance."), field="title")
+    return CommissionSession.objects.create(scheme=scheme, title=title.strip(), meeting_date=meeting_date, created_by=by)
+
+
+def session_add_files(*, session: CommissionSession, applications, by, today: date) -> int:
+    """Put files ready for decision on the session's agenda, with the engine's proposed amount."""
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            raise ServiceError(_("La séance est close : on ne peut plus y inscrire de dossier."))
+        ids = [a.pk for a in applications]
+        files = (
+            Application.objects.select_for_update().select_related("scheme")
+            .filter(pk__in=ids, scheme=session.scheme, state=State.READY_FOR_DECISION)
+            .exclude(session_entries__decided=False).order_by("pk")
+        )
+        entries = []
+        for app in files:
+            try:
+                proposed = application_verdict(application=app, today=today).amount
+            except InvalidInput:
+                proposed = Decimal("0.00")
+            entries.append(SessionEntry(session=session, application=app, proposed_amount=proposed))
+        SessionEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def session_entry_remove(*, entry: SessionEntry, by, session: CommissionSession | None = None) -> None:
+    with transaction.atomic():
+        locked = CommissionSession.objects.select_for_update().get(pk=entry.session_id)
+        if session is not None and session.pk != locked.pk:
+            raise ServiceError(_("Ce dossier n'est pas inscrit à cette séance."))
+        session = locked
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            raise ServiceError(_("La séance est close."))
+        SessionEntry.objects.filter(pk=entry.pk, decided=False).delete()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the scheme may still grant: a number of beneficiaries or an envelope in euros."""
+
+    kind: str  # "quota" or "envelope"
+    label: str
+    limit: Decimal
+    used: Decimal  # granted by decisions in force
+    recorded: Decimal  # granted in this session's recorded entries, not yet decided
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.limit - self.used - self.recorded
+
+
+def session_budget(*, session: CommissionSession, excluding: SessionEntry | None = None) -> Budget:
+    """Haute-Garonne: 10 beneficiaries per academic year; Aude: 15 per 6-month session (half-year
+    of the meeting); Horizons: the year's envelope in euros. Periods are those of the meeting date."""
+    code, on = session.scheme.code, session.meeting_date
+    params = parameter_timelines([code])[code].at(on)
+    granted = Application.objects.filter(scheme=session.scheme, current_decision__outcome=Outcome.GRANTED)
+    pending = session.entries.filter(outcome=Outcome.GRANTED, decided=False)
+    if excluding is not None:
+        pending = pending.exclude(pk=excluding.pk)
+    if code == "aude":
+        first_month = 1 if on.month <= 6 else 7
+        half = Q(current_decision__decided_on__year=on.year, current_decision__decided_on__month__gte=first_month,
+                 current_decision__decided_on__month__lte=first_month + 5)
+        return Budget("quota", _("Étudiants aidés ce semestre"), Decimal(params["session_quota"]),
+                      Decimal(granted.filter(half).count()), Decimal(pending.count()))
+    year = academic_year_start(on)
+    if code == "haute-garonne":
+        return Budget("quota", _("Bénéficiaires de l'année universitaire"), Decimal(params["annual_quota"]),
+                      Decimal(granted.filter(academic_year=year).count()), Decimal(pending.count()))
+    used = granted.filter(academic_year=year).aggregate(s=Sum("current_decision__amount"))["s"] or Decimal("0")
+    recorded = pending.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return Budget("envelope", _("Enveloppe de l'année universitaire"), params["annual_envelope"], used, recorded)
+
+
+def session_entry_record(*, entry: SessionEntry, outcome: str, by, amount: Decimal | None = None,
+                         motivation: str = "", confirm_over_budget: bool = False) -> SessionEntry:
+    """Record the commission's decision on one file (granted with its amount, or rejected with a
+    motivation). Going over the quota or envelope needs an explicit confirmation, recorded."""
+    if outcome not in Outcome.values:
+        raise ServiceError(_("Choisissez attribution ou rejet."), field="outcome")
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=entry.session_id)
+        _officer_of(session.scheme, by)
+        entry = SessionEntry.objects.select_for_update().select_related("application").get(pk=entry.pk)
+        if session.status != CommissionSession.Status.OPEN or entry.decided:
+            raise ServiceError(_("La séance est close : la décision ne peut plus être modifiée."))
+        if outcome == Outcome.REJECTED:
+            if not motivation.strip():
+                raise ServiceError(_("Un rejet doit être motivé (art. 8)."), field="motivation")
+            amount = Decimal("0.00")
+        else:
+            if amount is None or amount <= 0:
+                raise ServiceError(_("Indiquez le montant attribué."), field="amount")
+            if amount > entry.proposed_amount:
+                raise ServiceError(
+                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s €).") % {"p": entry.proposed_amount},
+                    field="amount",
+                )
+            budget = session_budget(session=session, excluding=entry)
+            need = Decimal(1) if budget.kind == "quota" else amount
+            if need > budget.remaining and not confirm_over_budget:
+                raise ServiceError(
+                    _("Cette attribution dépasse %(label)s (reste : %(rest)s). Confirmez le dépassement pour l'enregistrer.")
+                    % {"label": budget.label.lower(), "rest": budget.remaining},
+                    field="confirm_over_budget",
+                )
+            confirm_over_budget = confirm_over_budget and need > budget.remaining
+        entry.outcome, entry.amount, entry.motivation = outcome, amount, motivation.strip()
+        entry.over_quota_confirmed = bool(confirm_over_budget)
+        entry.recorded_by, entry.recorded_at = by, timezone.now()
+        entry.save()
+        app = application_locked(entry.application)
+        event_record(application=app, kind="decision_recorded", actor=by, reason=entry.motivation,
+                     payload={"session": session.pk, "outcome": outcome, "amount": str(amount),
+                              "over_budget_confirmed": entry.over_quota_confirmed})
+    return entry
+
+
+def session_close_start(*, session: CommissionSession, by, today: date) -> CommissionSession:
+    """Close the session: fix the decision act (number and date) and decide every file, in
+    batches, in a background task that reports its progress. Safe to call twice: the second call
+    finds the session closing or closed and changes nothing."""
+    from ..tasks import close_session
+
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.OPEN:
+            return session
+        entries = session.entries.all()
+        if not entries.exists():
+            raise ServiceError(_("La séance n'a aucun dossier."))
+        undecided = entries.filter(outcome="").count()
+        if undecided:
+            raise ServiceError(_("%(n)d dossier(s) sans décision enregistrée.") % {"n": undecided})
+        year_count = CommissionSession.objects.filter(scheme=session.scheme, act_date__year=today.year).count()
+        session.status = CommissionSession.Status.CLOSING
+        session.act_date = today
+        session.act_number = f"{session.scheme.code.upper()}-{today.year}-{year_count + 1:03d}"
+        session.closed_by, session.progress_total, session.progress_done = by, entries.count(), 0
+        session.save()
+        transaction.on_commit(lambda: close_session.delay(session.pk))
+    return session
+
+
+def session_close_run(*, session_id: int) -> int:
+    """Decide the session's files in batches (each its own transaction), then mark it closed.
+    Re-running it after a crash resumes where it stopped: decided entries are skipped and the
+    unique constraint on (file, session) forbids a second decision."""
+    session = CommissionSession.objects.select_related("scheme", "closed_by").get(pk=session_id)
+    if session.status == CommissionSession.Status.CLOSED:
+        return 0
+    done, timelines = 0, parameter_timelines([session.scheme.code])
+    while True:
+        with transaction.atomic():
+            batch = list(
+                SessionEntry.objects.select_for_update(skip_locked=True)
+                .filter(session_id=session_id, decided=False).order_by("application_id")[:CLOSING_BATCH]
+            )
+            if not batch:
+                break
+            # The batch's files, locked in one query in pk order (the lock order of every
+            # service), and the reference tables their cases read, loaded once.
+            files = {
+                a.pk: a for a in Application.objects.select_for_update(of=("self",))
+                .select_related("scheme__authority", "student", "current_decision")
+                .filter(pk__in=[e.application_id for e in batch]).order_by("pk")
+            }
+            tables = reference_tables(_cases(files.values()))
+            for entry in batch:
+                _decide(entry=entry, app=files[entry.application_id], session=session, timelines=timelines, tables=tables)
+            SessionEntry.objects.filter(pk__in=[e.pk for e in batch]).update(decided=True)
+            done += len(batch)
+            CommissionSession.objects.filter(pk=session_id).update(
+                progress_done=SessionEntry.objects.filter(session_id=session_id, decided=True).count()
+            )
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().get(pk=session_id)
+        if not session.entries.filter(decided=False).exists() and session.status != CommissionSession.Status.CLOSED:
+            session.status, session.closed_at = CommissionSession.Status.CLOSED, timezone.now()
+            session.progress_done = session.progress_total
+            session.save()
+    return done
+
+
+def _cases(files):
+    """The parseable cases of a batch's files (for loading their reference tables at once)."""
+    cases = []
+    for app in files:
+        try:
+            cases.append(parse_case(application_case_data(app)))
+        except InvalidInput:
+            pass
+    return cases
+
+
+def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession, timelines, tables) -> Decision | None:
+    """Decide one file of a closing session. Call holding the file's row lock; the caller marks
+    the entry decided."""
+    from ..tasks import issue_decision_letters
+
+    if app.state != State.READY_FOR_DECISION:
+        return None
+    _verdict, snapshot = snapshot_build(application=app, today=session.act_date, timelines=timelines, tables=tables)
+    previous = app.current_decision
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                application=app, session=session, entry=entry,
+                kind=Decision.Kind.APPEAL if previous else Decision.Kind.INITIAL,
+                outcome=entry.outcome, amount=entry.amount, motivation=entry.motivation,
+                decided_on=session.act_date, act_number=session.act_number, snapshot=snapshot,
+                supersedes=previous, created_by=session.closed_by,
+            )
+    except IntegrityError:
+        return None  # decided already by a concurrent run
+    before = app.state
+    app.decide(granted=entry.outcome == Outcome.GRANTED)
+    app.current_decision = decision
+    app.save(update_fields=["state", "current_decision", "updated_at"])
+    transition_recorded(application=app, kind="decide", actor=session.closed_by, from_state=before,
+                        reason=entry.motivation, payload={"decision": decision.pk, "amount": str(decision.amount),
+                                                          "act": session.act_number})
+    decision_recorded_send(decision=decision, today=session.act_date)
+    transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+    return decision
+
+
+def decision_recorded_send(*, decision: Decision, today: date) -> None:
+    """Tell the later stages (payments plans the instalments) that `decision` is recorded. Call
+    inside the transaction that created it, so that their writes commit or roll back with it."""
+    decision_recorded.send(sender=Decision, decision=decision, today=today)
+
+
+def session_beneficiaries(*, session: CommissionSession):
+    """The decision act's list, for the Commission Permanente (Horizons Art. 7)."""
+    return (
+        Decision.objects.filter(session=session).select_related("application__establishment", "application__student")
+        .order_by("outcome", "application__last_name", "application__first_name")
+    )

@@ -46,5 +46,7 @@ test: install
 bench: db
 	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
 
+# ruff, then the import contracts of pyproject.toml (the workflow's layers, the pure engine).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports

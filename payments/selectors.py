@@ -22,7 +22,7 @@ from schemes.models import Scheme
 
 from . import deadlines
 from .models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
-from .services import _payable
+from .services import instalments_payable
 
 # Instalments not yet paid and still expected: what "reste à verser" adds up.
 TO_PAY = (Instalment.Status.PLANNED, Instalment.Status.IN_RUN)
@@ -35,12 +35,12 @@ def officer_authority_id(*, user) -> int | None:
 
 # --- Payable instalments -----------------------------------------------------------------------
 def payable_instalments(*, user, today: date, filters: dict[str, Any] | None = None) -> QuerySet[Instalment]:
-    """The instalments the officer's authority may put in a run today (services._payable: planned,
+    """The instalments the officer's authority may put in a run today (services.instalments_payable: planned,
     due, not lapsed, file granted, agreement accepted where required), oldest due first.
 
     `filters` are already validated values (forms.PayableFilterForm): scheme, kind, due_before."""
     filters = filters or {}
-    qs = _payable(today).filter(application__scheme__authority_id=officer_authority_id(user=user))
+    qs = instalments_payable(today).filter(application__scheme__authority_id=officer_authority_id(user=user))
     if filters.get("scheme"):
         qs = qs.filter(application__scheme=filters["scheme"])
     if filters.get("kind"):

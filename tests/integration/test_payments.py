@@ -40,11 +40,11 @@ def test_haute_garonne_monthly_and_aude_single_wait_for_acceptance():
     (single,) = aude.instalments.all()
     assert single.amount == Decimal("1800.00") and single.due_on == date(2026, 3, 5)
     # Without the agreement accepted, nothing is payable, even when due.
-    assert not pay._payable(date(2026, 3, 20)).filter(application=aude).exists()
+    assert not pay.instalments_payable(date(2026, 3, 20)).filter(application=aude).exists()
     Letter.objects.create(application=aude, decision=aude.current_decision, kind="agreement", template="x", context={},
                           requires_acceptance=True, accepted_at="2026-01-02T10:00:00+01:00")
-    assert pay._payable(date(2026, 3, 20)).filter(application=aude).exists()
-    assert not pay._payable(date(2026, 3, 4)).filter(application=aude).exists()  # not yet the last month
+    assert pay.instalments_payable(date(2026, 3, 20)).filter(application=aude).exists()
+    assert not pay.instalments_payable(date(2026, 3, 4)).filter(application=aude).exists()  # not yet the last month
 
 
 def _run(app, agent, today=date(2025, 7, 10)):
@@ -104,7 +104,7 @@ def test_balance_matches_the_simulators_settlement(region):
         expected["final_amount"], expected["balance"], expected["repayment"]) == ("910.00", "238.00", "0.00")
     balance = app.instalments.get(kind="balance")
     assert balance.amount == Decimal("238.00") and not balance.awaiting_proof
-    assert pay._payable(date(2026, 1, 10)).filter(pk=balance.pk).exists()
+    assert pay.instalments_payable(date(2026, 1, 10)).filter(pk=balance.pk).exists()
 
 
 def test_stay_below_minimum_loses_everything(region):

@@ -1,187 +1,28 @@
-"""Student forms of the application journey.
-
-Forms only validate and shape input: each exposes `service_kwargs()` (what the view hands to one
-service) and never saves. The situation forms read and write the simulation contract's nested
-JSON (schemes/inputs.py), so what the student types is exactly what the engine reads.
-"""
+"""Step 2, the declared situation: one form per scheme, reading and writing the simulation
+contract's nested JSON (schemes/inputs.py), so what the student types is what the engine reads."""
 
 from __future__ import annotations
 
-import gettext as _gettext
-import re
-from datetime import date
-from decimal import Decimal
-
 import pycountry
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 
-from accounts.models import Establishment
-from schemes.facts import HORIZONS_LEVELS
-from schemes.models import Scheme
-
-AID_CHOICES = [
-    ("grant", _("Bourse d'études et de stage")),
-    ("cooperation", _("Chèque coopération")),
-    ("eurocampus", _("Chèque Eurocampus")),
-    ("pegasus", _("Chèque Pegasus")),
-    ("humanitarian", _("Chèque humanitaire")),
-    ("apprentice", _("Chèque apprentis")),
-]
-LEVEL_LABELS = {
-    "HEALTH_SOCIAL": _("Formation sanitaire et sociale"),
-    "DOCTORATE": _("Doctorat"),
-    "OTHER": _("Autre"),
-}
-LEVEL_CHOICES = [(level, LEVEL_LABELS.get(level, level)) for level in HORIZONS_LEVELS]
-CYCLE_CHOICES = [(1, _("1er cycle")), (2, _("2e cycle")), (3, _("3e cycle (internat)"))]
-SPECIALTY_CHOICES = [("general_medicine", _("Médecine générale")), ("other", _("Autre spécialité"))]
-FACULTY_CHOICES = [
-    ("toulouse", _("Toulouse")),
-    ("montpellier", _("Montpellier")),
-    ("other", _("Autre faculté")),
-]
-YES_NO = [("true", _("Oui")), ("false", _("Non"))]
-_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
-
-# Labels of the contract's fields, to say which ones the live estimate still misses.
-FIELD_LABELS = {
-    "aid": _("aide demandée"),
-    "student": _("votre situation d'étudiant"),
-    "student.level": _("niveau d'études"),
-    "student.establishment_in_region": _("établissement dans la région"),
-    "student.recognised_diploma": _("diplôme reconnu"),
-    "student.scholarship_holder": _("boursier sur critères sociaux"),
-    "student.cycle": _("cycle d'études"),
-    "student.faculty": _("faculté"),
-    "student.specialty": _("spécialité"),
-    "mobility": _("votre mobilité"),
-    "mobility.kind": _("type de mobilité"),
-    "mobility.start_date": _("date de début de la mobilité"),
-    "mobility.end_date": _("date de fin de la mobilité"),
-    "mobility.country": _("pays"),
-    "mobility.subdivision": _("région du pays"),
-    "mobility.in_curriculum": _("mobilité intégrée au cursus"),
-    "internship": _("votre stage"),
-    "internship.start_date": _("date de début du stage"),
-    "internship.end_date": _("date de fin du stage"),
-    "internship.commune_insee": _("commune du stage (code INSEE)"),
-    "internship.supervisor_commune_insee": _("commune du maître de stage (code INSEE)"),
-    "internship.specialty": _("spécialité du stage"),
-}
-
-
-def field_label(path: str) -> str:
-    return str(FIELD_LABELS.get(path, path))
-
-
-def country_choices() -> list[tuple[str, str]]:
-    try:
-        names = _gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"]).gettext
-    except OSError:
-        names = str
-    choices = [(c.alpha_2, names(c.name)) for c in pycountry.countries]
-    return [("", "---------"), *sorted(choices, key=lambda c: c[1])]
-
-
-def _yes_no(label, required=True, help_text=""):
-    return forms.TypedChoiceField(
-        label=label,
-        choices=YES_NO,
-        coerce=lambda v: v == "true",
-        widget=forms.RadioSelect,
-        required=required,
-        help_text=help_text,
-    )
-
-
-def _date(label):
-    return forms.DateField(
-        label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-
-def _bool_initial(value):
-    return {True: "true", False: "false"}.get(value)
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _money(value: Decimal | None) -> str:
-    return str(value if value is not None else Decimal("0"))
-
-
-# --- Creation ---------------------------------------------------------------------------------
-class DraftCreateForm(forms.Form):
-    scheme = forms.ModelChoiceField(
-        label=_("Dispositif"),
-        queryset=Scheme.objects.all(),
-        empty_label=None,
-        widget=forms.RadioSelect,
-    )
-    aid = forms.ChoiceField(
-        label=_("Aide demandée (Horizons)"),
-        choices=[("", "---------"), *AID_CHOICES],
-        required=False,
-    )
-    establishment = forms.ModelChoiceField(
-        label=_("Établissement d'inscription (Horizons)"),
-        queryset=Establishment.objects.all(),
-        required=False,
-    )
-
-    def clean(self):
-        data = super().clean()
-        scheme = data.get("scheme")
-        if scheme is not None and scheme.code == Scheme.Code.HORIZONS and not data.get("aid"):
-            self.add_error("aid", _("Choisissez l'aide demandée."))
-        if (
-            scheme is not None
-            and scheme.requires_establishment_opinion
-            and not data.get("establishment")
-        ):
-            self.add_error("establishment", _("Choisissez votre établissement d'inscription."))
-        if scheme is not None and scheme.code != Scheme.Code.HORIZONS:
-            data["aid"] = ""
-        return data
-
-    def service_kwargs(self) -> dict:
-        d = self.cleaned_data
-        return {"scheme": d["scheme"], "aid": d["aid"], "establishment": d["establishment"]}
-
-
-# --- Step 1: identity -------------------------------------------------------------------------
-class StudentIdentityForm(forms.Form):
-    first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
-    birth_date = forms.DateField(
-        label=_("Date de naissance"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    phone = forms.CharField(
-        label=_("Téléphone"),
-        max_length=30,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
-    address = forms.CharField(label=_("Adresse postale"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    @classmethod
-    def initial_for(cls, application) -> dict:
-        return {name: getattr(application, name) for name in cls.base_fields}
-
-    def clean_birth_date(self):
-        value = self.cleaned_data["birth_date"]
-        if value >= timezone.localdate():
-            raise forms.ValidationError(_("La date de naissance doit être dans le passé."))
-        return value
-
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
+from .fields import (
+    AID_CHOICES,
+    CYCLE_CHOICES,
+    FACULTY_CHOICES,
+    LEVEL_CHOICES,
+    SPECIALTY_CHOICES,
+    _bool_initial,
+    _date,
+    _insee_field,
+    _InternshipDatesMixin,
+    _iso,
+    _money,
+    _yes_no,
+    clean_insee,
+    country_choices,
+)
 
 
 # --- Step 2: situation, one form per scheme -----------------------------------------------------
@@ -324,31 +165,6 @@ class DraftHorizonsSituationForm(forms.Form):
         }
 
 
-def _insee_field(label):
-    return forms.CharField(
-        label=label,
-        max_length=5,
-        min_length=5,
-        help_text=_("5 caractères, par exemple 31555 pour Toulouse."),
-    )
-
-
-def clean_insee(value: str) -> str:
-    value = value.strip().upper()
-    if not _INSEE.match(value):
-        raise forms.ValidationError(
-            _("Code INSEE de commune attendu : 5 caractères (exemple : 31555).")
-        )
-    return value
-
-
-class _InternshipDatesMixin:
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("La date de fin précède la date de début."))
-        return data
 
 
 class DraftAudeSituationForm(_InternshipDatesMixin, forms.Form):
@@ -448,84 +264,10 @@ class DraftHauteGaronneSituationForm(_InternshipDatesMixin, forms.Form):
         }
 
 
+
+
 SITUATION_FORMS = {
     "horizons": DraftHorizonsSituationForm,
     "aude": DraftAudeSituationForm,
     "haute-garonne": DraftHauteGaronneSituationForm,
 }
-
-
-# --- Step 3: bank details -----------------------------------------------------------------------
-class StudentBankForm(forms.Form):
-    iban = forms.CharField(
-        label=_("IBAN"),
-        max_length=42,
-        help_text=_(
-            "Tel qu'il figure sur votre RIB, par exemple FR76 3000 6000 0112 3456 7890 189."
-        ),
-    )
-    account_holder = forms.CharField(label=_("Titulaire du compte"), max_length=150)
-
-    @classmethod
-    def initial_for(cls, application) -> dict:
-        return {"iban": application.iban, "account_holder": application.account_holder}
-
-    def clean_iban(self):
-        try:
-            # schwifty checks the country's length and format and the checksum (ISO 13616).
-            return IBAN(self.cleaned_data["iban"]).compact
-        except SchwiftyException:
-            raise forms.ValidationError(
-                _("Cet IBAN n'est pas valide : vérifiez chaque caractère sur votre RIB.")
-            ) from None
-
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
-
-
-# --- Documents, messages, submission, withdrawal -------------------------------------------------
-class DocumentUploadForm(forms.Form):
-    """One document kind (the view knows which, from the form's prefix): a file or an explanation."""
-
-    file = forms.FileField(
-        label=_("Fichier (PDF, JPEG ou PNG, 10 Mo au plus)"),
-        required=False,
-        widget=forms.FileInput(
-            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
-        ),
-    )
-    explanation = forms.CharField(
-        label=_("Ou expliquez pourquoi vous ne pouvez pas fournir cette pièce"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def service_kwargs(self) -> dict:
-        d = self.cleaned_data
-        return {"upload": d["file"] or None, "explanation": d["explanation"]}
-
-
-class StudentSubmitForm(forms.Form):
-    certify = forms.BooleanField(
-        label=_("Je certifie l'exactitude des informations fournies et des pièces jointes."),
-        error_messages={"required": _("Cochez cette case pour déposer votre demande.")},
-    )
-
-
-class StudentMessageForm(forms.Form):
-    body = forms.CharField(label=_("Votre message"), widget=forms.Textarea(attrs={"rows": 4}))
-    attachment = forms.FileField(
-        label=_("Pièce jointe (facultatif : PDF, JPEG ou PNG)"), required=False
-    )
-
-    def service_kwargs(self) -> dict:
-        return {
-            "body": self.cleaned_data["body"],
-            "attachment": self.cleaned_data["attachment"] or None,
-        }
-
-
-class StudentWithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Motif (facultatif)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )

@@ -1,0 +1,153 @@
+"""Recovery (Art. 10-11): repayment orders, the formal notice and its answer, waivers,
+repayments in parts, and the sweep of orders left unanswered."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.events import event_record
+from applications.models import Application
+from applications.services import ServiceError, application_locked
+from schemes.engine.money import ZERO, money
+
+from .. import deadlines
+from ..models import Account, Instalment, LedgerEntry, RepaymentOrder
+from .runs import _book
+
+
+# --- Recovery (Art. 11) ------------------------------------------------------------------------
+def _order_create(*, application: Application, amount: Decimal, reason: str, explanation: str, by, today: date) -> RepaymentOrder:
+    from ..tasks import issue_formal_notice
+
+    order = RepaymentOrder.objects.create(application=application, reason=reason, amount=amount, explanation=explanation,
+                                          created_on=today, created_by=by)
+    event_record(application=application, kind="repayment_ordered", actor=by, reason=explanation,
+                 payload={"order": order.pk, "amount": str(amount), "reason": reason})
+    transaction.on_commit(lambda: issue_formal_notice.delay(order.pk))
+    return order
+
+
+def breach_claim(*, application: Application, by, explanation: str, today: date) -> RepaymentOrder:
+    """Haute-Garonne: breach of the commitments; everything paid is claimed back."""
+    if not explanation.strip():
+        raise ServiceError(_("Motivez le constat de manquement."), field="explanation")
+    with transaction.atomic():
+        app = application_locked(application)
+        membership = getattr(by, "officer_membership", None)
+        if membership is None or membership.authority_id != app.scheme.authority_id:
+            raise ServiceError(_("Seuls les agents de la collectivité constatent un manquement."))
+        account = Account.objects.filter(application=app).first()
+        net = account.paid - account.repaid - account.waived if account else ZERO
+        # What open orders already claim is not claimed twice.
+        open_claims = app.repayment_orders.filter(
+            status__in=[RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED, RepaymentOrder.Status.STANDING]
+        ).aggregate(s=Sum("amount"))["s"] or ZERO
+        net -= open_claims
+        if net <= 0:
+            raise ServiceError(_("Rien de plus n'est à réclamer : ce qui a été versé est déjà réclamé ou remboursé."))
+        Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED).update(status=Instalment.Status.CANCELLED)
+        return _order_create(application=app, amount=net, reason=RepaymentOrder.Reason.BREACH, explanation=explanation.strip(), by=by, today=today)
+
+
+def _order_locked(order: RepaymentOrder) -> tuple[Application, RepaymentOrder]:
+    app = application_locked(order.application)
+    return app, RepaymentOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def notice_received(*, order: RepaymentOrder, received_on: date, by) -> RepaymentOrder:
+    """Record the date on the acknowledgement of receipt: the month to answer runs from it."""
+    with transaction.atomic():
+        app, order = _order_locked(order)
+        order.notice_received_on, order.response_due = received_on, deadlines.notice_answer_due(received_on)
+        order.save(update_fields=["notice_received_on", "response_due"])
+        event_record(application=app, kind="notice_received", actor=by, payload={"order": order.pk, "due": order.response_due.isoformat()})
+    return order
+
+
+def repayment_order_answer(*, order: RepaymentOrder, by, answer: str, today: date) -> RepaymentOrder:
+    if not answer.strip():
+        raise ServiceError(_("Expliquez votre situation."), field="answer")
+    with transaction.atomic():
+        app, order = _order_locked(order)
+        if app.student_id != by.pk:
+            raise ServiceError(_("Seul le bénéficiaire répond à la mise en demeure."))
+        if order.status != RepaymentOrder.Status.NOTICE_SENT:
+            raise ServiceError(_("Cet ordre de reversement n'attend plus de réponse."))
+        if order.response_due and today > order.response_due:
+            raise ServiceError(_("Le délai d'un mois pour répondre a expiré le %(d)s.") % {"d": order.response_due.strftime("%d/%m/%Y")})
+        order.answer, order.answered_at, order.status = answer.strip(), timezone.now(), RepaymentOrder.Status.ANSWERED
+        order.save()
+        event_record(application=app, kind="repayment_answered", actor=by, reason=order.answer, payload={"order": order.pk})
+    return order
+
+
+def repayment_order_decide(*, order: RepaymentOrder, by, waive: bool, note: str, today: date) -> RepaymentOrder:
+    """Accept exceptional circumstances and waive the debt (Art. 11), or maintain the order."""
+    if not note.strip():
+        raise ServiceError(_("Motivez la décision."), field="note")
+    with transaction.atomic():
+        app, order = _order_locked(order)
+        membership = getattr(by, "officer_membership", None)
+        if membership is None or membership.authority_id != app.scheme.authority_id:
+            raise ServiceError(_("Seuls les agents de la collectivité statuent sur un reversement."))
+        if order.status not in (RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED):
+            raise ServiceError(_("Cet ordre a déjà été tranché."))
+        order.decision_note, order.decided_by, order.decided_at = note.strip(), by, timezone.now()
+        if waive:
+            _book(application=app, kind=LedgerEntry.Kind.WAIVER, amount=order.amount, by=by, today=today, order=order, note=note)
+            order.status = RepaymentOrder.Status.WAIVED
+        else:
+            order.status = RepaymentOrder.Status.STANDING
+        order.save()
+        event_record(application=app, kind="repayment_decided", actor=by, reason=order.decision_note,
+                     payload={"order": order.pk, "waived": waive})
+    return order
+
+
+def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date) -> RepaymentOrder:
+    """A repayment received (possibly in part); the order is settled when fully repaid."""
+    with transaction.atomic():
+        app, order = _order_locked(order)
+        repaid = order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
+        if amount <= 0 or amount > order.amount - repaid:
+            raise ServiceError(_("Le montant doit être positif et au plus %(r)s €.") % {"r": order.amount - repaid}, field="amount")
+        # The State's part of an Apprentis chèque comes back to it in proportion (Art. 3).
+        account = Account.objects.get(application=app)
+        state_paid = app.ledger.filter(kind=LedgerEntry.Kind.PAYMENT).aggregate(s=Sum("state_share"))["s"] or ZERO
+        share = money(amount * state_paid / account.paid) if account.paid else ZERO
+        _book(application=app, kind=LedgerEntry.Kind.REPAYMENT, amount=amount, by=by, today=today, order=order,
+              state_share=share)
+        if repaid + amount == order.amount:
+            order.status = RepaymentOrder.Status.SETTLED
+            order.save(update_fields=["status"])
+    return order
+
+
+NOTICE_REMINDER_BEFORE = timedelta(days=7)
+
+
+def repayment_orders_sweep(*, today: date) -> int:
+    """A reminder a week before the month to answer ends (once); then the orders left without an
+    answer stand. Set-based; running it twice sends and changes nothing more."""
+    from applications.tasks import send_application_mail
+
+    with transaction.atomic():
+        remind = list(
+            RepaymentOrder.objects.select_for_update().filter(
+                status=RepaymentOrder.Status.NOTICE_SENT, reminder_sent_on__isnull=True,
+                response_due__range=(today, today + NOTICE_REMINDER_BEFORE),
+            ).values_list("pk", "application_id", "response_due")
+        )
+        RepaymentOrder.objects.filter(pk__in=[pk for pk, _, _ in remind]).update(reminder_sent_on=today)
+        for _pk, app_id, due in remind:
+            transaction.on_commit(lambda a=app_id, d=due: send_application_mail.delay(
+                a, "notice_reminder", {"due": d.strftime("%d/%m/%Y")}))
+        return RepaymentOrder.objects.filter(
+            status=RepaymentOrder.Status.NOTICE_SENT, response_due__lt=today
+        ).update(status=RepaymentOrder.Status.STANDING)

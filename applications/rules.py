@@ -114,7 +114,27 @@ NOT_YOURS = (
 Reason = str | Callable[[object], str]
 REQUIREMENTS: dict[str, tuple[tuple[rules.Predicate, Reason], ...]] = {
     "applications.view_application": (SIGN_IN, (is_party, NOT_YOURS)),
-    "applications.view_document": (SIGN_IN, (is_party, NOT_YOURS)),
+    # The establishment sees what its opinion needs (Horizons Art. 5), once the file is submitted:
+    # officers too see nothing of a draft. What came after the decision (an appeal's evidence, the
+    # balance's proofs) is under view_decision: DocumentDownloadView asks for it.
+    "applications.view_document": (
+        SIGN_IN,
+        (is_party, NOT_YOURS),
+        (is_student_owner | ~is_draft, "Les pièces d'un brouillon ne sont visibles que de l'étudiant."),
+    ),
+    # The decision, its letters and the money are the student's and the instructing authority's
+    # business, not the establishment's.
+    "applications.view_decision": (
+        SIGN_IN,
+        (is_student_owner | is_officer_of,
+         "La décision, ses courriers et les versements ne sont visibles que de l'étudiant et des agents instructeurs."),
+    ),
+    # Messages are between the student and the officers; so are their attachments.
+    "applications.view_messages": (
+        SIGN_IN,
+        (is_student_owner | is_officer_of,
+         "Les messages ne sont visibles que de l'étudiant et des agents instructeurs du dossier."),
+    ),
     "applications.edit_application": (
         SIGN_IN,
         (is_student_owner, "Seul l'étudiant qui a créé la demande peut la modifier."),

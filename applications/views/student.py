@@ -271,10 +271,10 @@ def _inline(file, *, name: str, content_type: str) -> FileResponse:
 class DocumentDownloadView(View):
     def get(self, request, pk):
         document = get_object_or_404(Document.objects.select_related("application"), pk=pk)
-        # Whoever may not see the file learns nothing, not even that the document exists.
-        if not document.file or not request.user.has_perm(
-            "applications.view_document", document.application
-        ):
+        # Whoever may not see the file learns nothing, not even that the document exists. A
+        # piece filed after the decision belongs with the decision (view_decision).
+        perm = "applications.view_decision" if document.after_decision else "applications.view_document"
+        if not document.file or not request.user.has_perm(perm, document.application):
             raise Http404
         return _inline(
             document.file, name=document.original_name, content_type=document.content_type
@@ -285,7 +285,7 @@ class MessageAttachmentView(View):
     def get(self, request, pk):
         message = get_object_or_404(Message.objects.select_related("application"), pk=pk)
         if not message.attachment or not request.user.has_perm(
-            "applications.view_application", message.application
+            "applications.view_messages", message.application
         ):
             raise Http404
         import filetype

@@ -37,7 +37,7 @@ def _letter(pk: int) -> Letter:
 class LetterPdfView(View):
     def get(self, request, pk):
         letter = _letter(pk)
-        if not letter.pdf or not request.user.has_perm("applications.view_application", letter.application):
+        if not letter.pdf or not request.user.has_perm("applications.view_decision", letter.application):
             raise Http404
         response = FileResponse(letter.pdf.open("rb"), as_attachment=False, filename=letter_file_name(letter),
                                 content_type="application/pdf")

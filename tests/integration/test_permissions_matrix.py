@@ -51,7 +51,11 @@ def expected(perm: str, role: str, file: str, state: str) -> bool:
     officer = role == OFFICER_OF_SCHEME[scheme]
     return {
         "applications.view_application": owner or staff or officer,
-        "applications.view_document": owner or staff or officer,
+        # Staff see the pieces their opinion needs, officers the pieces they instruct, neither a
+        # draft's; the decision, its letters, the money and the messages are not the staff's.
+        "applications.view_document": owner or ((staff or officer) and state != State.DRAFT),
+        "applications.view_decision": owner or officer,
+        "applications.view_messages": owner or officer,
         "applications.edit_application": owner and state == State.DRAFT,
         "applications.withdraw_application": owner and state in UNDECIDED,
         "applications.give_opinion": staff and state == State.AWAITING_OPINION,

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from schemes.api import api
 
+from . import views
+
 # Uploaded files are never served as static media: every download goes through a view that
 # checks who is asking, so MEDIA_URL has no route here on purpose.
 urlpatterns = [
@@ -13,8 +15,16 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
+    path("", include((views.urlpatterns, "portal"))),
     path("", include("applications.urls")),
     path("", include("payments.urls")),
     path("", include("schemes.urls")),
     prefix_default_language=False,
 )
+
+handler400 = "aid_portal.views.bad_request"
+handler403 = "aid_portal.views.permission_denied"
+handler404 = "aid_portal.views.page_not_found"
+handler500 = "aid_portal.views.server_error"
+# allauth answers its rate limits (sign-in attempts) with ROOT_URLCONF.handler429 when set.
+handler429 = "aid_portal.views.too_many_requests"

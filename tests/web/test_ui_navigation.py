@@ -35,7 +35,7 @@ def nav_links(response) -> set[str]:
     return {
         role
         for role, (_label, href) in LINKS.items()
-        if re.search(rf'<a class="nav-link[^"]*" href="{re.escape(href)}"', html)
+        if re.search(rf'<a class="(?:nav-link|dropdown-item)[^"]*" href="{re.escape(href)}"', html)
     }
 
 
@@ -105,6 +105,9 @@ def test_logout_is_a_post_form_with_csrf(client):
     assert form, html
     assert form.group(1) == reverse("account_logout")
     assert 'name="csrfmiddlewaretoken"' in form.group(2)
+    # In the account menu, after the e-mail address it names.
+    menu = html[html.index('id="nav-account"') :]
+    assert menu.index("Connecté(e) en tant que") < menu.index('class="logout-form"')
     assert 'type="submit"' in form.group(2) and "Se déconnecter" in form.group(2)
 
 

@@ -64,8 +64,8 @@ def server_error(request):
 
 
 urlpatterns = [
-    path(_("mentions-legales/"), legal_notice, name="legal_notice"),
-    path(_("accessibilite/"), accessibility, name="accessibility"),
-    path(_("donnees-personnelles/"), personal_data, name="personal_data"),
-    path(_("contact/"), contact, name="contact"),
+    path("mentions-legales/", legal_notice, name="legal_notice"),
+    path("accessibilite/", accessibility, name="accessibility"),
+    path("donnees-personnelles/", personal_data, name="personal_data"),
+    path("contact/", contact, name="contact"),
 ]

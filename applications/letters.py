@@ -33,6 +33,7 @@ from .deadlines import appeal_deadline
 from .events import event_record
 from .models import Appeal, Application, ChangeReport, Decision, Letter
 from .models.decisions import Outcome
+from .notifications import mail_signature
 from .pdf import RENDERERS, TEMPLATES, html_to_pdf, render_letter_html
 
 K = Letter.Kind
@@ -360,7 +361,7 @@ def _letters_send(*, application_id: int, letters) -> list[Letter]:
         kind = next((x.kind for x in pending if x.kind in SUBJECTS), pending[0].kind)
         message = EmailMessage(
             SUBJECTS.get(kind, SUBJECTS[K.AWARD]) % {"ref": app.reference},
-            _mail_body(app, pending), settings.DEFAULT_FROM_EMAIL, [app.student.email],
+            _mail_body(app, pending) + mail_signature(app), settings.DEFAULT_FROM_EMAIL, [app.student.email],
         )
         for letter in pending:
             with letter.pdf.open("rb") as f:

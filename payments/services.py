@@ -17,7 +17,7 @@ from applications.events import event_record
 from applications.models import Application, Decision, Letter
 from applications.services.workflow import ServiceError, _locked
 from applications.states import State
-from schemes.engine.money import ZERO, eur, money
+from schemes.engine.money import ZERO, eur, euros, money
 
 from . import deadlines, schedule
 from .models import Account, BalanceRequest, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
@@ -386,7 +386,7 @@ def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date)
         app, order = _order_locked(order)
         repaid = order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
         if amount <= 0 or amount > order.amount - repaid:
-            raise ServiceError(_("Le montant doit être positif et au plus %(r)s €.") % {"r": order.amount - repaid}, field="amount")
+            raise ServiceError(_("Le montant doit être positif et au plus %(r)s.") % {"r": euros(order.amount - repaid)}, field="amount")
         # The State's part of an Apprentis chèque comes back to it in proportion (Art. 3).
         account = Account.objects.get(application=app)
         state_paid = app.ledger.filter(kind=LedgerEntry.Kind.PAYMENT).aggregate(s=Sum("state_share"))["s"] or ZERO

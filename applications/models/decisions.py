@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from schemes.engine.money import euros
+
 from .files import _unguessable_name
 
 
@@ -113,7 +115,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} : {self.get_outcome_display()} {self.amount} €"
+        return f"{self.application} : {self.get_outcome_display()} {euros(self.amount)}"
 
 
 class Letter(models.Model):

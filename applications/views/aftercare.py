@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from schemes.engine.money import euros
+
 from .. import aftercare_forms, deadlines, queues, selectors, services
 from ..aftercare_preview import change_preview
 from ..forms import field_label
@@ -214,7 +216,7 @@ class ChangeReviewView(OfficerAftercareMixin, FormView):
         report = self.result
         if report.status == ChangeReport.Status.REFUSED:
             return _("Signalement refusé : la décision en vigueur est inchangée.")
-        return _("Signalement pris en compte : décision modificative de %(a)s €.") % {"a": report.new_decision.amount}
+        return _("Signalement pris en compte : décision modificative de %(a)s.") % {"a": euros(report.new_decision.amount)}
 
 
 class AftercareQueueView(StaffAccess, TemplateView):

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from schemes.engine.money import euros
+
 from .. import exports, queues, services, session_forms
 from ..models import CommissionSession, SessionEntry
 from ..models.decisions import Outcome
@@ -40,7 +42,7 @@ def _budget_rows(budget: services.Budget) -> list[tuple[str, str, bool]]:
     def shown(value: Decimal) -> str:
         if budget.kind == "quota":
             return _("%(n)s bénéficiaire(s)") % {"n": formats.number_format(value, 0)}
-        return formats.number_format(value, 2, force_grouping=True) + " €"
+        return euros(value)
 
     return [
         (_("Limite"), shown(budget.limit), budget.limit < 0),

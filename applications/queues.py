@@ -21,6 +21,7 @@ from .deadlines import REMINDER_BEFORE
 from .documents import KINDS
 from .models import Appeal, Application, ChangeReport, CommissionSession, DocumentRequest, Event, SessionEntry
 from .models.decisions import Outcome
+from .search import search_files
 from .states import TRANSITIONS, State
 
 # "Échéance proche": an open document request whose deadline falls within this window (the same
@@ -99,14 +100,7 @@ def officer_queue(
         qs = qs.filter(aid=filters["aid"])
     if filters.get("due_soon"):
         qs = qs.filter(Exists(_open_request_due_within(today, DUE_SOON)))
-    if q := (filters.get("q") or "").strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
+    qs = search_files(qs, filters.get("q") or "")
     return qs.order_by("submitted_at", "pk")
 
 
@@ -264,15 +258,7 @@ def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[A
         .exclude(session_entries__decided=False)
         .select_related("student", "establishment")
     )
-    if q := q.strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
-    return qs.order_by("submitted_at", "pk")
+    return search_files(qs, q).order_by("submitted_at", "pk")
 
 
 def session_summary(*, session: CommissionSession) -> dict:

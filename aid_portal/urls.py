@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from schemes.api import api
 
@@ -8,6 +11,12 @@ from . import views
 
 # Uploaded files are never served as static media: every download goes through a view that
 # checks who is asking, so MEDIA_URL has no route here on purpose.
+# The admin is named after the portal, not "Django administration".
+_portal_name = lazy(lambda: settings.PORTAL_NAME, str)()
+admin.site.site_header = _portal_name
+admin.site.site_title = _portal_name
+admin.site.index_title = _("Administration du portail")
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

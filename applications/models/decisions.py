@@ -25,7 +25,8 @@ class CommissionSession(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Ouverte")
         CLOSING = "closing", _("Clôture en cours")
-        CLOSED = "closed", _("Close")
+        # Not "Close": Django's own French catalogue translates that English word to "Fermer".
+        CLOSED = "closed", _("Clôturée")
 
     scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="sessions")
     title = models.CharField(_("intitulé"), max_length=200)

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.template import loader
+from django.template import Context, Template, loader
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -308,3 +308,35 @@ def test_personal_data_notice_names_each_schemes_authority(client):
     assert "service de scolarité" in html[html.index('id="scheme-horizons"') :]
     assert "service de scolarité" not in html[html.index('id="scheme-aude"') : html.index('id="scheme-horizons"')]
     assert "Vos droits" in html and "CNIL" in html
+
+
+# --- 8 and 11: wording ----------------------------------------------------------------------------
+def test_admin_is_named_after_the_portal(client, settings):
+    settings.PORTAL_NAME = "Aides aux études de l'Aude"
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Aides aux études de l&#x27;Aude" in html and "Administration du portail" in html
+    assert "Administration de Django" not in html and "Site d’administration de Django" not in html
+
+
+def test_closed_session_reads_cloturee_not_fermer():
+    from applications.models import CommissionSession
+
+    with translation.override("fr"):
+        assert str(CommissionSession.Status.CLOSED.label) == "Clôturée"
+
+
+def test_accepted_agreement_agrees_in_gender():
+    html = Template('{% include "applications/letters/_list.html" %}')
+    from types import SimpleNamespace
+
+    def letter(kind):
+        return SimpleNamespace(pk=1, kind=kind, requires_acceptance=True, accepted_at=None, created_at=None,
+                               get_kind_display=kind, application=SimpleNamespace(student_id=0))
+
+    from datetime import datetime
+
+    agreement, commitment = letter("agreement"), letter("commitment")
+    agreement.accepted_at = commitment.accepted_at = datetime(2026, 4, 12, 10, 0)
+    out = html.render(Context({"letters": [agreement, commitment]}))
+    assert "acceptée le 12/04/2026" in out and "accepté le 12/04/2026" in out

@@ -185,7 +185,7 @@ def test_situation_rows_humanise_dates_money_lists_and_unknown_keys():
     assert rows["Niveau d'études pendant la mobilité"] == "Master 1re année (M1)"
     assert rows["Je suis boursier(ère) sur critères sociaux"] == "Non"
     assert rows["Date de début de la mobilité"] == "01/09/2026"
-    assert rows["Gratification mensuelle du stage, en euros"] == "554,40 €"
+    assert rows["Gratification mensuelle du stage, en euros"] == "554,40\u00a0€"
     assert rows["Type de mobilité"] == "Stage"
     assert rows["Aides Horizons déjà obtenues cette année universitaire"] == (
         "Bourse d'études et de stage (Séjour d'études, 10 semaines)"

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "aid_portal.context_processors.portal",
             ],
         },
     },
@@ -123,6 +124,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- The portal's identity: who runs it, where it answers --------------------------------
+# Shown in the header, the footer, the legal pages, the admin and every e-mail. The base URL
+# is the public address: e-mails link to the file with it, whatever host served the request.
+PORTAL_NAME = env.str("PORTAL_NAME", default="Portail des aides aux études")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public body that operates the portal (publisher of the site, data controller).
+PORTAL_OPERATOR = env.str("PORTAL_OPERATOR", default="Région Occitanie")
+PORTAL_OPERATOR_ADDRESS = env.str("PORTAL_OPERATOR_ADDRESS", default="")
+# The publication director named by the legal notice (mentions légales).
+PORTAL_PUBLICATION_DIRECTOR = env.str("PORTAL_PUBLICATION_DIRECTOR", default="")
+PORTAL_HOST = env.str("PORTAL_HOST", default="")
+PORTAL_CONTACT_EMAIL = env.str("PORTAL_CONTACT_EMAIL", default="contact@example.org")
+PORTAL_DPO_EMAIL = env.str("PORTAL_DPO_EMAIL", default="dpo@example.org")
+# Optional: the operator's logo (an absolute URL or a path under STATIC_URL); none by default.
+PORTAL_LOGO = env.str("PORTAL_LOGO", default="")
 
 # --- Internationalisation: French first, English available -------------------------------
 LANGUAGE_CODE = "fr"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from .models import Application
 
@@ -55,6 +57,23 @@ BODIES = {
 }
 
 
+def file_url(application: Application, *, officer: bool = False) -> str:
+    """The file's page, absolute: e-mails are read outside the portal, and the host that served
+    the request that triggered them (a task has none) is not the public address."""
+    name = "applications:officer_application" if officer else "applications:student_application"
+    with override(settings.LANGUAGE_CODE):  # the unprefixed (French) URL works for everyone
+        path = reverse(name, args=[application.pk])
+    return f"{settings.PORTAL_BASE_URL}{path}"
+
+
+def mail_signature(application: Application, *, officer: bool = False) -> str:
+    """The end of every e-mail about a file: the link to it, and the portal that sends it."""
+    return _("\nVotre dossier sur le portail : %(url)s\n\n%(portal)s\n") % {
+        "url": file_url(application, officer=officer),
+        "portal": settings.PORTAL_NAME,
+    }
+
+
 def application_mail_send(*, application: Application, kind: str, **extra: str) -> int:
     """Send one notification about a file to its student (or, for a student's message, to the
     officers of its authority); returns the number of e-mails sent."""
@@ -79,7 +98,7 @@ def application_mail_send(*, application: Application, kind: str, **extra: str) 
     }
     return send_mail(
         SUBJECTS[kind] % context,
-        BODIES[kind] % context,
+        BODIES[kind] % context + mail_signature(application, officer=kind == "student_message"),
         settings.DEFAULT_FROM_EMAIL,
         recipients,
     )

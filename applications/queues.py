@@ -19,6 +19,7 @@ from accounts.rules import roles_of
 from .deadlines import REMINDER_BEFORE
 from .documents import KINDS
 from .models import Application, DocumentRequest, Event
+from .search import search_files
 from .states import TRANSITIONS, State
 
 # "Échéance proche": an open document request whose deadline falls within this window (the same
@@ -97,14 +98,7 @@ def officer_queue(
         qs = qs.filter(aid=filters["aid"])
     if filters.get("due_soon"):
         qs = qs.filter(Exists(_open_request_due_within(today, DUE_SOON)))
-    if q := (filters.get("q") or "").strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
+    qs = search_files(qs, filters.get("q") or "")
     return qs.order_by("submitted_at", "pk")
 
 
@@ -119,6 +113,37 @@ def officer_state_counts(
         .annotate(n=Count("pk"))
     )
     return [(s.value, str(s.label), counts.get(s.value, 0)) for s in State if s != State.DRAFT]
+
+
+@dataclass(frozen=True)
+class OfficerToday:
+    """What needs the officer today, for the top of their queue (their home page)."""
+
+    to_instruct: int
+    ready_for_decision: int
+    due_soon: int
+    aftercare: int
+
+
+def officer_today(*, user, today: date) -> OfficerToday:
+    """Three counts in one query on the files, one for the appeals and changes awaiting them."""
+    counts = officer_applications(user=user).order_by().aggregate(
+        to_instruct=Count("pk", filter=Q(state=State.IN_INSTRUCTION)),
+        ready=Count("pk", filter=Q(state=State.READY_FOR_DECISION)),
+        due_soon=Count("pk", filter=Q(Exists(_open_request_due_within(today, DUE_SOON)))),
+    )
+    # Appeals and changes are the decisions app's: counted through the reverse relations of the
+    # file (no import of a later stage), as decisions.selectors.aftercare_pending lists them.
+    pending = officer_applications(user=user).order_by().aggregate(
+        appeals=Count("appeals", filter=Q(appeals__status="pending"), distinct=True),
+        changes=Count("change_reports", filter=Q(change_reports__status="pending"), distinct=True),
+    )
+    return OfficerToday(
+        to_instruct=counts["to_instruct"],
+        ready_for_decision=counts["ready"],
+        due_soon=counts["due_soon"],
+        aftercare=pending["appeals"] + pending["changes"],
+    )
 
 
 def officer_academic_years(*, user) -> list[int]:

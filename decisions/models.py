@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from applications.models.files import _unguessable_name
+from schemes.engine.money import euros
 
 
 class Outcome(models.TextChoices):
@@ -23,7 +24,8 @@ class CommissionSession(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Ouverte")
         CLOSING = "closing", _("Clôture en cours")
-        CLOSED = "closed", _("Close")
+        # Not "Close": Django's own French catalogue translates that English word to "Fermer".
+        CLOSED = "closed", _("Clôturée")
 
     scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="sessions")
     title = models.CharField(_("intitulé"), max_length=200)
@@ -119,7 +121,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} : {self.get_outcome_display()} {self.amount} €"
+        return f"{self.application} : {self.get_outcome_display()} {euros(self.amount)}"
 
 
 class Letter(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.rules import roles_of
 from applications import deadlines
 from applications.models import Application
+from applications.search import search_files
 from applications.states import DECIDED, State
 
 from .models import Appeal, ChangeReport, CommissionSession, Outcome, SessionEntry
@@ -77,15 +78,7 @@ def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[A
         .exclude(session_entries__decided=False)
         .select_related("student", "establishment")
     )
-    if q := q.strip():
-        qs = qs.filter(
-            Q(reference__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(student__last_name__icontains=q)
-            | Q(student__first_name__icontains=q)
-        )
-    return qs.order_by("submitted_at", "pk")
+    return search_files(qs, q).order_by("submitted_at", "pk")
 
 
 def session_summary(*, session: CommissionSession) -> dict:

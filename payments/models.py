@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from schemes.engine.money import euros
+
 
 class Instalment(models.Model):
     """One planned payment of a decision (schemes/engine/schedule.py says which)."""
@@ -60,7 +62,7 @@ class Instalment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} · {self.label} · {self.amount} €"
+        return f"{self.application} · {self.label} · {euros(self.amount)}"
 
 
 class PaymentRun(models.Model):
@@ -161,7 +163,7 @@ class RepaymentOrder(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_order_positive")]
 
     def __str__(self) -> str:
-        return f"Reversement {self.amount} € · {self.application}"
+        return f"Reversement {euros(self.amount)} · {self.application}"
 
 
 class BalanceRequest(models.Model):
@@ -228,7 +230,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} € · {self.application}"
+        return f"{self.get_kind_display()} {euros(self.amount)} · {self.application}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from applications.events import event_record
 from applications.models import Application
+from applications.notifications import mail_signature
 from applications.pdf import html_to_pdf, render_letter_html
 from decisions.letters import _aid_label, letter_context
 from decisions.models import Letter
-from schemes.engine.money import ZERO, fmt
+from schemes.engine.money import ZERO, euros, fmt
 
 from .deadlines import NOTICE_ANSWER_DELAY
 from .models import Account, RepaymentOrder
@@ -133,12 +134,12 @@ def _mail_body(app: Application, context: dict[str, Any]) -> str:
     return (
         f"Bonjour {app.applicant_name},\n\n"
         f"{app.scheme.authority.name} vous adresse, au sujet de votre dossier {app.reference} ({app.scheme.name}), "
-        f"la mise en demeure jointe, préalable à une demande de reversement de {context['order']['amount']} €.\n\n"
+        f"la mise en demeure jointe, préalable à une demande de reversement de {euros(context['order']['amount'])}.\n\n"
         "Elle vous est également envoyée par lettre recommandée avec accusé de réception. Vous disposez d'un délai "
         f"de {context['legal']['delay']} à compter de sa réception pour présenter vos observations et tous éléments "
         f"justifiant du bon emploi des fonds publics ({context['legal']['notice_article']}) : vous pouvez répondre "
         "depuis votre espace sur le portail, rubrique « Reversements » de votre dossier.\n"
-    )
+    ) + mail_signature(app)
 
 
 def formal_notice_issue(*, order_id: int) -> int:

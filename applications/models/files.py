@@ -185,6 +185,10 @@ class Document(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.original_name or 'explication'})"
+
+
     @property
     def after_decision(self) -> bool:
         """Filed after the file's first decision (an appeal's evidence, the balance's proofs, a
@@ -193,9 +197,6 @@ class Document(models.Model):
             return True
         first = self.application.decisions.order_by("created_at").values_list("created_at", flat=True).first()
         return first is not None and self.uploaded_at >= first
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.original_name or 'explication'})"
 
 
 class DocumentRequest(models.Model):

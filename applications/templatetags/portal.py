@@ -21,6 +21,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from schemes.engine import money
 from schemes.forms import AID_CHOICES, FIELD_PATHS, KIND_CHOICES, LEVEL_LABELS, SimulatorForm
 
 register = template.Library()
@@ -168,11 +169,13 @@ def _date(value: str) -> str:
 
 
 def _money(value) -> str:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{number_format(amount, 2, use_l10n=True)} €"
+    return money.euros(value)
+
+
+@register.filter
+def euros(value) -> str:
+    """`{{ amount|euros }}` -> "1 540,00 €": every amount a page shows goes through here."""
+    return money.euros(value)
 
 
 def _choice_labels(field: forms.Field) -> dict[str, str]:

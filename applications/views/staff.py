@@ -33,6 +33,14 @@ PER_PAGE = 25
 class StaffAccess(PermissionRequiredMixin):
     raise_exception = True
 
+    def dispatch(self, request, *args, **kwargs):
+        # Before the permission check: that check loads the file within the user's scope, and
+        # a signed-out visitor has no scope, so they would get a 404 instead of the sign-in
+        # page (and back here afterwards).
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
     def handle_no_permission(self):
         # An expired session should lead to the sign-in page, not to a bare 403.
         if not self.request.user.is_authenticated:
@@ -144,7 +152,9 @@ class OfficerQueueView(StaffAccess, TemplateView):
             )
         page = _page(self.request, queues.officer_queue(user=user, filters=filters, today=today))
         counts = queues.officer_state_counts(user=user, filters=filters, today=today)
-        return super().get_context_data(form=form, page_obj=page, counts=counts, **kwargs)
+        return super().get_context_data(
+            form=form, page_obj=page, counts=counts, today=queues.officer_today(user=user, today=today), **kwargs
+        )
 
 
 class ExportView(StaffAccess, View):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from applications.events import event_record
 from applications.models import Application
+from applications.notifications import mail_signature
 from applications.pdf import RENDERERS, TEMPLATES, html_to_pdf, render_letter_html
 from applications.services import ServiceError
 
@@ -114,7 +115,7 @@ def _letters_send(*, application_id: int, letters) -> list[Letter]:
         kind = next((x.kind for x in pending if x.kind in SUBJECTS), pending[0].kind)
         message = EmailMessage(
             SUBJECTS.get(kind, SUBJECTS[K.AWARD]) % {"ref": app.reference},
-            _mail_body(app, pending), settings.DEFAULT_FROM_EMAIL, [app.student.email],
+            _mail_body(app, pending) + mail_signature(app), settings.DEFAULT_FROM_EMAIL, [app.student.email],
         )
         for letter in pending:
             with letter.pdf.open("rb") as f:

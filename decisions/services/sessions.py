@@ -22,6 +22,7 @@ from applications.selectors import application_case_data, application_verdict
 from applications.services import ServiceError, application_locked
 from applications.states import State
 from schemes.engine.durations import academic_year_start
+from schemes.engine.money import euros
 from schemes.inputs import InvalidInput, parse_case
 from schemes.models import Scheme
 from schemes.selectors import parameter_timelines, reference_tables
@@ -143,7 +144,7 @@ def session_entry_record(*, entry: SessionEntry, outcome: str, by, amount: Decim
                 raise ServiceError(_("Indiquez le montant attribué."), field="amount")
             if amount > entry.proposed_amount:
                 raise ServiceError(
-                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s €).") % {"p": entry.proposed_amount},
+                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s).") % {"p": euros(entry.proposed_amount)},
                     field="amount",
                 )
             budget = session_budget(session=session, excluding=entry)

@@ -5,9 +5,10 @@ machinery, so that a letter renders byte for byte the same on any server, in any
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django import template
+
+from schemes.engine import money
 
 register = template.Library()
 
@@ -15,8 +16,6 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )
-THIN_NBSP = "\u202f"  # French thousands separator, never broken across lines
-NBSP = "\u00a0"
 
 
 @register.filter
@@ -46,17 +45,4 @@ def fr_date_short(value: str | None) -> str:
 @register.filter
 def euros(value: str | None) -> str:
     """"1120.00" -> "1 120,00 €" (thin no-break space between thousands, no break before €)."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{THIN_NBSP.join(groups)},{cents}{NBSP}€"
+    return money.euros(value)

@@ -27,6 +27,7 @@ from applications.services import ServiceError
 from applications.states import State
 from applications.views.staff import PER_PAGE, ServiceFormMixin, StaffAccess
 from applications.views.student import OwnApplicationMixin
+from schemes.engine.money import euros
 
 from .. import aftercare_forms, selectors, services
 from ..aftercare_preview import change_preview
@@ -216,7 +217,7 @@ class ChangeReviewView(OfficerAftercareMixin, FormView):
         report = self.result
         if report.status == ChangeReport.Status.REFUSED:
             return _("Signalement refusé : la décision en vigueur est inchangée.")
-        return _("Signalement pris en compte : décision modificative de %(a)s €.") % {"a": report.new_decision.amount}
+        return _("Signalement pris en compte : décision modificative de %(a)s.") % {"a": euros(report.new_decision.amount)}
 
 
 class AftercareQueueView(StaffAccess, TemplateView):

@@ -26,6 +26,7 @@ from django.views.generic import FormView, TemplateView
 
 from applications import exports, queues
 from applications.views.staff import ServiceFormMixin
+from schemes.engine.money import euros
 
 from .. import selectors, services, session_forms
 from ..models import CommissionSession, Outcome, SessionEntry
@@ -41,7 +42,7 @@ def _budget_rows(budget: services.Budget) -> list[tuple[str, str, bool]]:
     def shown(value: Decimal) -> str:
         if budget.kind == "quota":
             return _("%(n)s bénéficiaire(s)") % {"n": formats.number_format(value, 0)}
-        return formats.number_format(value, 2, force_grouping=True) + " €"
+        return euros(value)
 
     return [
         (_("Limite"), shown(budget.limit), budget.limit < 0),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from applications.events import event_record
 from applications.models import Application
 from applications.services import ServiceError, application_locked
-from schemes.engine.money import ZERO, money
+from schemes.engine.money import ZERO, euros, money
 
 from .. import deadlines
 from ..models import Account, Instalment, LedgerEntry, RepaymentOrder
@@ -116,7 +116,7 @@ def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date)
         app, order = _order_locked(order)
         repaid = order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
         if amount <= 0 or amount > order.amount - repaid:
-            raise ServiceError(_("Le montant doit être positif et au plus %(r)s €.") % {"r": order.amount - repaid}, field="amount")
+            raise ServiceError(_("Le montant doit être positif et au plus %(r)s.") % {"r": euros(order.amount - repaid)}, field="amount")
         # The State's part of an Apprentis chèque comes back to it in proportion (Art. 3).
         account = Account.objects.get(application=app)
         state_paid = app.ledger.filter(kind=LedgerEntry.Kind.PAYMENT).aggregate(s=Sum("state_share"))["s"] or ZERO

@@ -24,7 +24,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -33,6 +32,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.rules import roles_of
 from applications.exports import csv_cell
 from applications.services import ServiceError
+from schemes.engine.money import euros
 from schemes.models import Authority, Scheme
 
 from .. import indicators
@@ -93,10 +93,6 @@ SERIES = (
     ("recovered", gettext_lazy("Reversé"), "#b3541e"),
 )
 PLOT_HEIGHT, TOP, LEFT, BOTTOM, BAR, GAP = 180, 16, 84, 52, 26, 56
-
-
-def euros(value: Decimal) -> str:
-    return formats.number_format(value, 2, use_l10n=True, force_grouping=True) + " €"
 
 
 def _scale(value: Decimal, peak: Decimal, length: int) -> float:

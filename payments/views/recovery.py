@@ -33,7 +33,7 @@ from applications.services import ServiceError
 from applications.states import State
 from applications.views.staff import PER_PAGE, StaffAccess
 from applications.views.student import OwnApplicationMixin
-from schemes.engine.money import ZERO
+from schemes.engine.money import ZERO, euros
 
 from .. import recovery_forms as forms
 from .. import services
@@ -116,6 +116,11 @@ class BalanceRequestView(OwnApplicationMixin, View):
         if app.scheme.code != "horizons" or app.state != State.GRANTED or app.current_decision is None:
             return _("Le solde se demande pour une aide Horizons attribuée.")
         balance = pending_balance(app)
+        if balance is None and app.balance_requests.exists():
+            # Already requested: the page shows the request above; "no balance pending" would
+            # read as if the balance had vanished.
+            return _("Votre solde est demandé : vous n'avez rien de plus à faire. Il vous sera versé après "
+                     "vérification par le service instructeur.")
         if balance is None:
             return _("Aucun solde n'est en attente pour ce dossier.")
         if balance.latest_on and timezone.localdate() > balance.latest_on:
@@ -304,13 +309,13 @@ class OrderDetailView(StaffAccess, View):
         if action == "decide":
             order = services.repayment_order_decide(order=order, by=by, today=today, **form.service_kwargs())
             if order.status == RepaymentOrder.Status.WAIVED:
-                return _("Remise accordée : la dette de %(a)s € est éteinte.") % {"a": order.amount}
-            return _("Reversement maintenu : %(a)s € sont exigés.") % {"a": order.amount}
+                return _("Remise accordée : la dette de %(a)s est éteinte.") % {"a": euros(order.amount)}
+            return _("Reversement maintenu : %(a)s sont exigés.") % {"a": euros(order.amount)}
         amount = form.cleaned_data["amount"]
         order = services.repayment_record(order=order, amount=amount, by=by, today=today)
         if order.status == RepaymentOrder.Status.SETTLED:
-            return _("Reversement de %(a)s € enregistré : l'ordre est soldé.") % {"a": amount}
-        return _("Reversement de %(a)s € enregistré.") % {"a": amount}
+            return _("Reversement de %(a)s enregistré : l'ordre est soldé.") % {"a": euros(amount)}
+        return _("Reversement de %(a)s enregistré.") % {"a": euros(amount)}
 
 
 class BreachView(StaffAccess, View):
@@ -348,8 +353,8 @@ class BreachView(StaffAccess, View):
         except ServiceError as exc:
             _service_error(form, exc)
             return self.render_page(form)
-        messages.success(request, _("Manquement constaté : la mise en demeure de reverser %(a)s € est envoyée.") % {
-            "a": order.amount})
+        messages.success(request, _("Manquement constaté : la mise en demeure de reverser %(a)s est envoyée.") % {
+            "a": euros(order.amount)})
         return redirect("payments:order_detail", pk=order.pk)
 
 

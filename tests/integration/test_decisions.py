@@ -200,5 +200,5 @@ def test_student_sees_the_decision_not_an_estimate(horizons_world, client):
     decision_services.session_close_run(session_id=session.pk)
     client.force_login(app.student)
     page = client.get(f"/demandes/{app.pk}/").content.decode()
-    assert "Aide attribuée" in page and "1\xa0000,00 €" in page
+    assert "Aide attribuée" in page and "1\u202f000,00\u00a0€" in page
     assert "Montant estimé" not in page

@@ -115,7 +115,10 @@ def test_every_printed_credential_signs_in(client):
         client.post(reverse("account_logout"))
         response = client.post(reverse("account_login"), {"login": email, "password": password})
         assert response.status_code == 302, role
-        assert response["Location"] == "/tableau-de-bord/", role
+        # Each role lands on its own home page (accounts.adapters.home_url).
+        home = ("/admin/" if email.startswith("admin@") else "/instruction/" if email.startswith("agent.")
+                else "/etablissement/" if email.startswith("scolarite.") else "/tableau-de-bord/")
+        assert response["Location"] == home, role
         assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk), role
 
 

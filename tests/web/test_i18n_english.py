@@ -114,8 +114,9 @@ def test_officer_pages_in_english(client):
     html = text(response)
     assert '<html lang="en">' in html
     assert "Committee meetings" in html and "Séances de la commission" not in html
-    # The officers' menu: sessions, appeals, payments, recovery, dashboard.
-    assert ">Committee</a>" in html and ">Appeals</a>" in html and ">Dashboard</a>" in html
+    # The officers' menus: instruction, decisions (meetings, appeals), payments (recovery, dashboard).
+    assert ">Decisions</button>" in html and ">Payments</button>" in html and ">My account</button>" in html
+    assert ">Committee meetings</a>" in html and ">Appeals and changes</a>" in html and ">Dashboard</a>" in html
 
     response = client.get("/en/paiements/")
     assert response.status_code == 200

@@ -79,7 +79,7 @@ def test_balance_preview_then_request(client, paid):
         preview = page.context["preview"]
         assert (preview.final_amount, preview.advance, preview.balance, preview.repayment) == (
             Decimal("910.00"), Decimal("672.00"), Decimal("238.00"), Decimal("0.00"))
-        assert "910,00 €" in body and "672,00 €" in body and "238,00 €" in body
+        assert "910,00\u00a0€" in body and "672,00\u00a0€" in body and "238,00\u00a0€" in body
         # Without the confirmation nothing is written.
         page = client.post(url, {"actual_end_date": "2025-11-28", "stay_certificate": pdf(),
                                  "scholarship_notice": pdf()})
@@ -93,6 +93,10 @@ def test_balance_preview_then_request(client, paid):
     body = text(response)
     assert "Votre demande de solde est enregistrée" in body
     assert "pas pu être jointe" not in body
+    # The page says the balance is on its way, never that there is none after showing it.
+    assert "solde à verser : 238,00\u00a0€" in body
+    assert "Aucun solde n'est en attente" not in body
+    assert "Votre solde est demandé : vous n'avez rien de plus à faire." in body
     proofs = paid.documents.filter(kind="other", uploaded_by=paid.student)
     assert sorted(d.original_name for d in proofs) == ["attestation.pdf", "p.pdf"]
     # The scholarship notice the decision was taken on stays in force.
@@ -235,7 +239,7 @@ def test_officer_maintains_then_records_repayments(client, order, region):
         page = client.post(url, {"action": "repayment", "repayment-amount": "abc"})
         assert page.status_code == 200 and "Montant invalide" in text(page)
         page = client.post(url, {"action": "repayment", "repayment-amount": "700.00"})
-        assert page.status_code == 200 and "au plus 672.00" in text(page)
+        assert page.status_code == 200 and "au plus 672,00\u00a0€." in text(page)
         client.post(url, {"action": "repayment", "repayment-amount": "300.00"})
         response = client.post(url, {"action": "repayment", "repayment-amount": "372.00"}, follow=True)
     assert "l'ordre est soldé" in text(response)

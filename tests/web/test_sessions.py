@@ -199,7 +199,7 @@ def test_add_files_lists_only_ready_files_of_the_scheme(client, actors):
     page = client.get(url("session_detail", session))
     assert page.context["candidates"].paginator.count == 0
     assert reverse("applications:officer_application", args=[first.pk]) in page.text
-    assert "1 120,00 €" in page.text or "1\xa0120,00 €" in page.text
+    assert "1\u202f120,00\u00a0€" in page.text
 
 
 def test_remove_entry_while_open(client, actors):
@@ -315,7 +315,7 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
     confirm = client.get(url("session_close", session))
     assert confirm.status_code == 200 and "irréversible" in confirm.text
     assert confirm.context["summary"]["granted"] == 1 and confirm.context["summary"]["rejected"] == 1
-    assert "1 120,00 €" in confirm.text or "1\xa0120,00 €" in confirm.text
+    assert "1\u202f120,00\u00a0€" in confirm.text
     # Without the confirmation box, nothing happens.
     assert client.post(url("session_close", session), {}).status_code == 200
     session.refresh_from_db()

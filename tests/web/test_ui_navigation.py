@@ -35,7 +35,7 @@ def nav_links(response) -> set[str]:
     return {
         role
         for role, (_label, href) in LINKS.items()
-        if re.search(rf'<a class="nav-link[^"]*" href="{re.escape(href)}"', html)
+        if re.search(rf'<a class="(?:nav-link|dropdown-item)[^"]*" href="{re.escape(href)}"', html)
     }
 
 
@@ -105,6 +105,9 @@ def test_logout_is_a_post_form_with_csrf(client):
     assert form, html
     assert form.group(1) == reverse("account_logout")
     assert 'name="csrfmiddlewaretoken"' in form.group(2)
+    # In the account menu, after the e-mail address it names.
+    menu = html[html.index('id="nav-account"') :]
+    assert menu.index("Connecté(e) en tant que") < menu.index('class="logout-form"')
     assert 'type="submit"' in form.group(2) and "Se déconnecter" in form.group(2)
 
 
@@ -182,7 +185,7 @@ def test_situation_rows_humanise_dates_money_lists_and_unknown_keys():
     assert rows["Niveau d'études pendant la mobilité"] == "Master 1re année (M1)"
     assert rows["Je suis boursier(ère) sur critères sociaux"] == "Non"
     assert rows["Date de début de la mobilité"] == "01/09/2026"
-    assert rows["Gratification mensuelle du stage, en euros"] == "554,40 €"
+    assert rows["Gratification mensuelle du stage, en euros"] == "554,40\u00a0€"
     assert rows["Type de mobilité"] == "Stage"
     assert rows["Aides Horizons déjà obtenues cette année universitaire"] == (
         "Bourse d'études et de stage (Séjour d'études, 10 semaines)"

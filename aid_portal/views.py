@@ -1,0 +1,71 @@
+"""The portal's own pages: legal notice, accessibility statement, personal data notice, contact,
+and the error pages (in the portal's layout, in the user's language)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import requires_csrf_token
+
+from schemes.models import Scheme
+
+from .context_processors import portal_identity
+
+# RGAA 4.1: "partiellement conforme" while no complete audit exists (the automated axe checks
+# cover part of the criteria only); "totalement conforme" needs an audit of every criterion.
+ACCESSIBILITY_STATUS = _("partiellement conforme")
+
+
+def legal_notice(request):
+    return render(request, "legal/legal_notice.html")
+
+
+def accessibility(request):
+    return render(request, "legal/accessibility.html", {"status": ACCESSIBILITY_STATUS})
+
+
+def personal_data(request):
+    schemes = Scheme.objects.select_related("authority").order_by("code")
+    return render(request, "legal/personal_data.html", {"schemes": schemes})
+
+
+def contact(request):
+    schemes = Scheme.objects.select_related("authority").order_by("code")
+    return render(request, "legal/contact.html", {"schemes": schemes})
+
+
+# --- Error pages (aid_portal.urls: handler400, handler403, handler404, handler500) ------------
+def _error(template_name: str, status: int):
+    @requires_csrf_token
+    def view(request, exception=None):
+        # A refusal's message is the reason written for the user (applications.rules); other
+        # exceptions (a 404's resolver details, a bad request's) are for the logs only.
+        reason = str(exception or "") if status == 403 else ""
+        return render(request, template_name, {"reason": reason}, status=status)
+
+    view.__name__ = f"error_{status}"
+    return view
+
+
+bad_request = _error("400.html", 400)
+permission_denied = _error("403.html", 403)
+page_not_found = _error("404.html", 404)
+too_many_requests = _error("429.html", 429)
+
+
+def server_error(request):
+    # Neither the request's context processors nor the database: whatever failed may be them.
+    # The portal's identity comes from the settings alone.
+    html = loader.get_template("500.html").render({"portal": portal_identity()})
+    return HttpResponseServerError(html)
+
+
+urlpatterns = [
+    path("mentions-legales/", legal_notice, name="legal_notice"),
+    path("accessibilite/", accessibility, name="accessibility"),
+    path("donnees-personnelles/", personal_data, name="personal_data"),
+    path("contact/", contact, name="contact"),
+]

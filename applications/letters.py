@@ -3,8 +3,9 @@ decision and the answers to appeals and reported changes (called by applications
 commit), and the student's acceptance of an Aude agreement or a Haute-Garonne commitment.
 
 A letter's context is pure JSON data and is stored with it; rendering the stored context again
-gives the same PDF byte for byte (`letter_render_pdf`), which is how a letter is proved to be the
-one sent. Letters are dated the day of the decision and sent that day; that date is the
+gives the same unsigned PDF byte for byte (`letter_render_pdf`). The stored letter is that PDF
+signed by the authority (applications.signing): the signature and the stored SHA-256 prove it.
+Letters are dated the day of the decision and sent that day; that date is the
 notification from which the 2-month appeal period runs (Horizons Art. 8 and 13).
 """
 
@@ -34,6 +35,7 @@ from .events import event_record
 from .models import Appeal, Application, ChangeReport, Decision, Letter
 from .models.decisions import Outcome
 from .pdf import RENDERERS, TEMPLATES, html_to_pdf, render_letter_html
+from .signing import sign_letter
 
 K = Letter.Kind
 # Letters that answer a decision, sent once per decision; the others answer an appeal or a report.
@@ -276,14 +278,16 @@ def letter_context(*, application: Application, kind: str, decision: Decision | 
 
 # --- Issuing and rendering -----------------------------------------------------------------------
 def letter_render_pdf(letter: Letter) -> bytes:
-    """Render a stored letter again from its stored context: the same bytes as the PDF sent."""
+    """Render a stored letter again from its stored context: the unsigned PDF, which the stored
+    (signed) PDF begins with byte for byte."""
     return html_to_pdf(render_letter_html(letter.template, letter.context))
 
 
 def letter_issue(*, application: Application, kind: str, decision: Decision | None = None) -> Letter:
     """Build, render and store one letter (not sent: see `_letters_send`)."""
     context = letter_context(application=application, kind=kind, decision=decision)
-    pdf = html_to_pdf(RENDERERS[kind](context))
+    pdf = sign_letter(html_to_pdf(RENDERERS[kind](context)), authority=context["authority"]["name"],
+                      place=context["authority"].get("city", ""))
     letter = Letter(
         application=application, decision=decision, kind=kind, template=TEMPLATES[kind], context=context,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), requires_acceptance=kind in ACCEPTANCE_KINDS,

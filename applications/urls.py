@@ -1,4 +1,4 @@
-from .views import aftercare, letters, sessions, staff, student, student_draft
+from .views import aftercare, letters, sessions, staff, student, student_draft, verify
 
 app_name = "applications"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *letters.urlpatterns,
     *aftercare.urlpatterns,
+    *verify.urlpatterns,
 ]

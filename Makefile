@@ -52,6 +52,7 @@ test: install
 	fi; exit $$status
 
 bench: db
+	$(MANAGE) ensure_signing_certificate
 	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
 
 lint: install

@@ -33,14 +33,16 @@ class Authenticity:
 
     @property
     def unchanged(self) -> bool:
-        """The portal's letter, not one byte changed: its hash is in the register and, when the
-        file itself was given, its signature holds over the whole file."""
-        return self.issued and (self.signature is None or self.signature.valid)
+        """The portal's letter, not one byte changed: its SHA-256 is that of a stored letter
+        (the signature, shown beside, is a second proof that needs no register; letters stored
+        before signing began are recognised by their hash alone)."""
+        return self.issued
 
     @property
     def altered(self) -> bool:
-        """The portal's signature is there but the file is not as signed."""
-        return self.signature is not None and self.signature.signed and not self.signature.valid
+        """Not a stored letter, yet signed, and the signature does not hold: changed after
+        signing, completed after signing, or signed by someone else."""
+        return not self.issued and self.signature is not None and self.signature.signed and not self.signature.valid
 
 
 def _issued(letter: Letter | None, sha256: str, signature: SignatureCheck | None) -> Authenticity:

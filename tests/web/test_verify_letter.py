@@ -146,3 +146,10 @@ def test_sign_letter_names_the_authority(letter):
     signed = sign_letter(unsigned, authority="Région X", place="Toulouse")
     sig = PdfFileReader(BytesIO(signed)).embedded_signatures[-1].sig_object
     assert str(sig["/Reason"]) == "Courrier émis par Région X" and str(sig["/Location"]) == "Toulouse"
+
+
+def test_a_letter_stored_before_signing_began_is_recognised_by_its_hash(client, letter):
+    unsigned = html_to_pdf(render_letter_html(letter.template, letter.context))
+    Letter.objects.filter(pk=letter.pk).update(pdf_sha256=hashlib.sha256(unsigned).hexdigest())
+    page = text(upload(client, unsigned))
+    assert "Courrier authentique et inchangé." in page and '<dd class="col-sm-8">aucune</dd>' in page

@@ -9,10 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app
 
-# WeasyPrint (PDF letters) needs Pango and HarfBuzz; DejaVu gives it a font with French accents.
+# WeasyPrint (PDF letters) needs Pango, HarfBuzz with HarfBuzz-Subset (without it a letter does not
+# print the same twice) and fontconfig: the packages scripts/check_system.py checks, which
+# tests/unit/test_check_system.py keeps equal to this list. The fonts are shipped in static/fonts/.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libffi8 fonts-dejavu-core \
+        libglib2.0-0 libpango-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system app \

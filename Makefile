@@ -12,9 +12,14 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install db run test bench lint
+.PHONY: install system-check db run test bench lint
 
-install: $(STAMP)
+install: system-check $(STAMP)
+
+# WeasyPrint's system libraries (Pango, HarfBuzz and HarfBuzz-Subset, fontconfig): when one is
+# missing this stops with one line naming the Debian packages to install (scripts/check_system.py).
+system-check:
+	@$(PYTHON) scripts/check_system.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +34,10 @@ db: install
 # seed_demo arrives with a later issue: run it only once the command exists (and let it fail
 # loudly when it does). With DEBUG on, WhiteNoise serves static files straight from the
 # finders; only a DJANGO_DEBUG=false run needs the collected, hashed copies.
+# Letters are signed when issued: without LETTER_SIGNING_CERT, a demonstration certificate is
+# made in .signing/ (a configured one is only checked).
 run: db
+	$(MANAGE) ensure_signing_certificate
 	if $(MANAGE) help seed_demo >/dev/null 2>&1; then $(MANAGE) seed_demo; fi
 	$(MANAGE) shell -c "from django.conf import settings; raise SystemExit(not settings.DEBUG)" \
 		|| $(MANAGE) collectstatic --noinput
@@ -44,6 +52,7 @@ test: install
 	fi; exit $$status
 
 bench: db
+	$(MANAGE) ensure_signing_certificate
 	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
 
 # ruff, then the import contracts of pyproject.toml (the workflow's layers, the pure engine).

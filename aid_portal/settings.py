@@ -204,6 +204,18 @@ TREASURY_NAME = env.str("TREASURY_NAME", default="")
 TREASURY_IBAN = env.str("TREASURY_IBAN", default="FR7630001007941234567890185")
 TREASURY_BIC = env.str("TREASURY_BIC", default="BDFEFRPPCCT")
 
+# --- Electronic signature of the letters (applications/signing.py) ----------------------
+# The authority's certificate and private key (PEM files) and the key's passphrase. Unset, the
+# letters are signed with a demonstration certificate kept in .signing/, which
+# `manage.py ensure_signing_certificate` creates (`make run` and the tests' fixtures run it).
+# LETTER_SIGNING_TRUSTED_CERTS: earlier certificates (comma-separated paths) whose letters the
+# verification page still recognises after a renewal.
+LETTER_SIGNING_DEMO = not env.str("LETTER_SIGNING_CERT", default="")
+LETTER_SIGNING_CERT = env.str("LETTER_SIGNING_CERT", default=str(BASE_DIR / ".signing" / "demo-certificate.pem"))
+LETTER_SIGNING_KEY = env.str("LETTER_SIGNING_KEY", default=str(BASE_DIR / ".signing" / "demo-key.pem"))
+LETTER_SIGNING_KEY_PASSPHRASE = env.str("LETTER_SIGNING_KEY_PASSPHRASE", default="")
+LETTER_SIGNING_TRUSTED_CERTS = env.list("LETTER_SIGNING_TRUSTED_CERTS", default=[])
+
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
 CACHES = {
     "default": (

@@ -2,18 +2,57 @@
 
 `render_<kind>_html(context)` renders `templates/letters/<kind>.html` from a context of pure JSON
 data (what decisions.letters stores in `Letter.context`); `html_to_pdf(html)` prints it with
-WeasyPrint. Both are deterministic: the templates read no clock (the letter's date is in the
-context), WeasyPrint is given no base URL (nothing is fetched) and the fonts are the system's,
-so the same context gives the same PDF byte for byte. That is what lets a stored letter be
-proved authentic years later: render its stored context again and compare the SHA-256.
+WeasyPrint as a tagged PDF/A-3u: archivable by the authority's electronic archive, and read
+aloud in order by a screen reader (RGAA; the tags carry the headings, paragraphs, lists and
+tables, `<html lang="fr">` the language).
+
+The same context gives the same PDF byte for byte on every machine with the pinned libraries
+(pyproject.toml) and the system libraries `make install` checks (scripts/check_system.py):
+- the fonts are shipped in static/fonts/ and loaded by @font-face under a family name no system
+  font has, so the machine's own fonts are never used;
+- the only URL fetcher serves files from static/fonts/ and stops the rendering on anything else:
+  nothing is ever fetched from the network;
+- the PDF's dates come from the document (`<meta name="dcterms.created">`, the letter's date in
+  its context), never from the clock; its /ID is a hash of its content;
+- fonts are subset by HarfBuzz (libharfbuzz-subset0). WeasyPrint's fallback, fontTools, stamps
+  each subset font with the current time, so without HarfBuzz-Subset the same letter printed
+  twice differs: `html_to_pdf` refuses to print rather than issue letters that vary.
+
+Letters are then signed (applications.signing): the stored, signed PDF and its SHA-256 are the
+proof of authenticity; printing again is no longer needed for that.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+# The family every PDF template names; "Portail" so that no installed font can answer to it.
+FONT_FAMILY = "Portail Sans"
+MONO_FAMILY = "Portail Mono"
+FONT_FILES = (
+    # (family, weight, style, file under FONTS_DIR)
+    (FONT_FAMILY, "normal", "normal", "liberation/LiberationSans-Regular.ttf"),
+    (FONT_FAMILY, "bold", "normal", "liberation/LiberationSans-Bold.ttf"),
+    (FONT_FAMILY, "normal", "italic", "liberation/LiberationSans-Italic.ttf"),
+    (FONT_FAMILY, "bold", "italic", "liberation/LiberationSans-BoldItalic.ttf"),
+    (MONO_FAMILY, "normal", "normal", "liberation/LiberationMono-Regular.ttf"),
+)
+FONT_FACES_CSS = "\n".join(
+    f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; src: url("{path}"); }}'
+    for family, weight, style, path in FONT_FILES
+)
+# PDF/A-3 (ISO 19005-3), level U: every character maps to Unicode (text can be searched and read
+# aloud); tags on top give the structure PDF/UA asks for. Level A is not claimed: WeasyPrint
+# does not check every A requirement (alternative texts of figures, for instance).
+PDF_VARIANT = "pdf/a-3u"
 
 TEMPLATES = {
     "award": "letters/award.html",
@@ -26,6 +65,57 @@ TEMPLATES = {
     "change_refused": "letters/change_refused.html",
 }
 
+HARFBUZZ_SUBSET_MISSING = (
+    "HarfBuzz-Subset (libharfbuzz-subset0) is missing: letters printed without it differ from one "
+    "printing to the next. Run scripts/check_system.py for the packages to install."
+)
+
+
+class LetterPrintingError(RuntimeError):
+    """The machine cannot print letters that are the same everywhere, or a template asked for a
+    resource other than the shipped fonts."""
+
+
+class ResourceRefused(ValueError):
+    pass
+
+
+def font_url_fetch(url: str) -> tuple[str, bytes]:
+    """The one source of files while printing: a `file:` URL inside FONTS_DIR. Anything else
+    (http, data, a file elsewhere, a path climbing out with ..) is refused."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise ResourceRefused(f"Only the shipped fonts may be used while printing a PDF, not {url!r}.")
+    path = Path(unquote(parts.path)).resolve()
+    root = FONTS_DIR.resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise ResourceRefused(f"{url!r} is not one of the fonts shipped in {root}.")
+    return path.as_uri(), path.read_bytes()
+
+
+@cache
+def _weasyprint():
+    """WeasyPrint and the fetcher class built on it, loaded on first use: loading Pango costs
+    ~0.3 s at start-up."""
+    import weasyprint
+    from weasyprint.text.ffi import harfbuzz_subset
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class FontsOnlyFetcher(URLFetcher):
+        def __init__(self):
+            # fail_on_errors: a refused URL stops the rendering instead of printing without it.
+            super().__init__(allowed_protocols=["file"], allow_redirects=False, fail_on_errors=True)
+
+        def fetch(self, url, headers=None):
+            final_url, body = font_url_fetch(url)
+            return URLFetcherResponse(final_url, body, {"Content-Type": "font/ttf"})
+
+    return weasyprint, FontsOnlyFetcher, harfbuzz_subset is not None
+
+
+def fonts_only_fetcher():
+    return _weasyprint()[1]()
+
 
 def render_letter_html(template_name: str, context: dict[str, Any]) -> str:
     # Letters are French whatever the language of the request or worker that issues them.
@@ -34,11 +124,22 @@ def render_letter_html(template_name: str, context: dict[str, Any]) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Print `html` to PDF. No base URL: a letter embeds everything it shows (its CSS is inline)
-    and must never fetch anything while printing."""
-    from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s at start-up
-
-    return HTML(string=html, base_url=None).write_pdf()
+    """Print `html` to a tagged PDF/A-3u with the shipped fonts, fetching nothing else.
+    Raises LetterPrintingError when HarfBuzz-Subset is missing or the HTML refers to anything
+    but the shipped fonts."""
+    weasyprint, fetcher_class, has_harfbuzz_subset = _weasyprint()
+    if not has_harfbuzz_subset:
+        raise LetterPrintingError(HARFBUZZ_SUBSET_MISSING)
+    fetcher = fetcher_class()
+    fonts = weasyprint.text.fonts.FontConfiguration()
+    faces = weasyprint.CSS(string=FONT_FACES_CSS, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher,
+                           font_config=fonts)
+    try:
+        return weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+            stylesheets=[faces], font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=True,
+        )
+    except weasyprint.urls.FatalURLFetchingError as error:
+        raise LetterPrintingError(str(error.__cause__ or error)) from error
 
 
 def render_award_html(context: dict[str, Any]) -> str:

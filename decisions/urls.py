@@ -1,8 +1,9 @@
-from .views import aftercare, letters, sessions
+from .views import aftercare, letters, sessions, verify
 
 app_name = "decisions"
 urlpatterns = [
     *sessions.urlpatterns,
     *letters.urlpatterns,
     *aftercare.urlpatterns,
+    *verify.urlpatterns,
 ]

@@ -8,7 +8,8 @@ contradictory step is followed for the other schemes' claims (art. L. 122-1 of t
 relations entre le public et l'administration).
 
 The letter follows decisions.letters: pure JSON context stored with the Letter, template name,
-PDF and its SHA-256, so that rendering the stored context again gives the same bytes. The
+PDF signed by the authority and its SHA-256; rendering the stored context again gives the same
+unsigned PDF, which the stored one begins with. The
 registered letter itself is posted by the officers; the e-mail is the copy the student reads
 first, and the month to answer runs from the acknowledgement of receipt (services.notice_received).
 """
@@ -30,6 +31,7 @@ from applications.events import event_record
 from applications.models import Application
 from applications.notifications import mail_signature
 from applications.pdf import html_to_pdf, render_letter_html
+from applications.signing import sign_letter
 from decisions.letters import _aid_label, letter_context
 from decisions.models import Letter
 from schemes.engine.money import ZERO, euros, fmt
@@ -126,7 +128,8 @@ def render_formal_notice_html(context: dict[str, Any]) -> str:
 
 
 def formal_notice_render_pdf(letter: Letter) -> bytes:
-    """Render a stored notice again from its stored context: the same bytes as the PDF sent."""
+    """Render a stored notice again from its stored context: the unsigned PDF the stored (signed)
+    one begins with."""
     return html_to_pdf(render_letter_html(letter.template, letter.context))
 
 
@@ -162,7 +165,8 @@ def formal_notice_issue(*, order_id: int) -> int:
             return 0
         order.application = app
         context = formal_notice_context(order=order, today=timezone.localdate())
-        pdf = html_to_pdf(render_formal_notice_html(context))
+        pdf = sign_letter(html_to_pdf(render_formal_notice_html(context)), authority=context["authority"]["name"],
+                          place=context["authority"].get("city", ""))
         letter = Letter(
             application=app, decision=app.current_decision, kind=Letter.Kind.FORMAL_NOTICE, template=TEMPLATE,
             context=context, pdf_sha256=hashlib.sha256(pdf).hexdigest(),

@@ -1,6 +1,22 @@
 """Shared fixtures. Unit tests (tests/unit) never touch the database; the others may."""
 
+import io
+
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signing_certificate(tmp_path_factory):
+    """Letters are signed when issued (applications/signing.py): the suite signs with a
+    demonstration certificate of its own, made once by the command `make run` uses."""
+    folder = tmp_path_factory.mktemp("signing")
+    with override_settings(LETTER_SIGNING_DEMO=True, LETTER_SIGNING_CERT=str(folder / "demo-certificate.pem"),
+                           LETTER_SIGNING_KEY=str(folder / "demo-key.pem"), LETTER_SIGNING_KEY_PASSPHRASE="",
+                           LETTER_SIGNING_TRUSTED_CERTS=[]):
+        call_command("ensure_signing_certificate", stdout=io.StringIO())
+        yield folder
 
 
 @pytest.fixture(autouse=True)

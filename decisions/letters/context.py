@@ -2,8 +2,9 @@
 sending and accepting letters is in issue.py.
 
 A letter's context is pure JSON data and is stored with it; rendering the stored context again
-gives the same PDF byte for byte (`letter_render_pdf`), which is how a letter is proved to be the
-one sent. Letters are dated the day of the decision and sent that day; that date is the
+gives the same unsigned PDF byte for byte (`letter_render_pdf`). The stored letter is that PDF
+signed by the authority (applications.signing): the signature and the stored SHA-256 prove it.
+Letters are dated the day of the decision and sent that day; that date is the
 notification from which the 2-month appeal period runs (Horizons Art. 8 and 13).
 """
 

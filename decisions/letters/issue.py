@@ -16,6 +16,7 @@ from applications.models import Application
 from applications.notifications import mail_signature
 from applications.pdf import RENDERERS, TEMPLATES, html_to_pdf, render_letter_html
 from applications.services import ServiceError
+from applications.signing import sign_letter
 
 from ..models import Decision, Letter, Outcome
 from .context import (
@@ -31,14 +32,16 @@ from .context import (
 
 # --- Issuing and rendering -----------------------------------------------------------------------
 def letter_render_pdf(letter: Letter) -> bytes:
-    """Render a stored letter again from its stored context: the same bytes as the PDF sent."""
+    """Render a stored letter again from its stored context: the unsigned PDF, which the stored
+    (signed) PDF begins with byte for byte."""
     return html_to_pdf(render_letter_html(letter.template, letter.context))
 
 
 def letter_issue(*, application: Application, kind: str, decision: Decision | None = None) -> Letter:
     """Build, render and store one letter (not sent: see `_letters_send`)."""
     context = letter_context(application=application, kind=kind, decision=decision)
-    pdf = html_to_pdf(RENDERERS[kind](context))
+    pdf = sign_letter(html_to_pdf(RENDERERS[kind](context)), authority=context["authority"]["name"],
+                      place=context["authority"].get("city", ""))
     letter = Letter(
         application=application, decision=decision, kind=kind, template=TEMPLATES[kind], context=context,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), requires_acceptance=kind in ACCEPTANCE_KINDS,

@@ -1,6 +1,7 @@
 """Letters of a decision and answers, through the services and the letter task, on the real
 database: each letter's HTML says the right amounts, dates and articles; each PDF is real and
-renders again byte for byte from its stored context; e-mails go out once."""
+is a signed, tagged PDF/A whose stored context prints again the bytes that were signed; e-mails
+go out once."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from applications import services
 from applications.documents import required_kinds
 from applications.models import Event
 from applications.pdf import RENDERERS
+from applications.signing import trusted_certificates, verify_pdf
 from decisions import services as decision_services
 from decisions.letters import answer_letter_issue, decision_letters_issue, letter_accept, letter_render_pdf
 from decisions.models import Decision, Letter
 from decisions.templatetags.letter_format import fr_date
 from schemes.engine.schedule import aude_schedule
 from schemes.models import Scheme
+from tests.pdf_inspect import assert_archivable_and_tagged
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -118,12 +121,18 @@ def html_of(letter: Letter) -> str:
     return RENDERERS[letter.kind](letter.context)
 
 
-def assert_real_pdf(letter: Letter) -> bytes:
+def assert_real_pdf(letter: Letter, *, tags=("Document", "P")) -> bytes:
+    """The stored letter is a signed, tagged PDF/A-3u whose SHA-256 is stored with it, and its
+    stored context prints again the very bytes that were signed."""
     with letter.pdf.open("rb") as f:
         stored = f.read()
     assert stored.startswith(b"%PDF")
     assert hashlib.sha256(stored).hexdigest() == letter.pdf_sha256
-    assert letter_render_pdf(letter) == stored  # the stored context renders the same bytes
+    unsigned = letter_render_pdf(letter)
+    assert stored.startswith(unsigned) and len(stored) > len(unsigned)  # the signature is appended
+    check = verify_pdf(stored, trusted=trusted_certificates())
+    assert check.valid and check.signed_at is not None, check
+    assert_archivable_and_tagged(stored, tags=tags)
     return stored
 
 
@@ -158,7 +167,8 @@ def test_horizons_award_letter_sent_once(world, django_capture_on_commit_callbac
     assert letter.context["appeal"] == {"article": "art. 13", "notified_on": "2025-07-03", "last_day": "2025-09-03"}
     assert "Pour le Président, par délégation" in html and "12 rue des Lois" in html
 
-    stored = assert_real_pdf(letter)
+    # A screen reader finds the headings, paragraphs and the payment calendar as a table (RGAA).
+    stored = assert_real_pdf(letter, tags=("Document", "H2", "P", "Table", "TR", "TH", "TD"))
     [message] = mail.outbox
     assert message.to == ["etu@example.org"] and app.reference in message.subject
     assert message.attachments == [(f"{app.reference}-notification-attribution.pdf", stored, "application/pdf")]

@@ -185,6 +185,18 @@ TREASURY_NAME = env.str("TREASURY_NAME", default="")
 TREASURY_IBAN = env.str("TREASURY_IBAN", default="FR7630001007941234567890185")
 TREASURY_BIC = env.str("TREASURY_BIC", default="BDFEFRPPCCT")
 
+# --- The anonymous simulation API (POST /api/v1/simulate): what one client may ask ----------
+# A batch holds at most SIMULATE_MAX_CASES cases in a body of at most SIMULATE_MAX_BODY_BYTES
+# (413 beyond, before the body is read); each client may have SIMULATE_RATE_CASES cases computed
+# per SIMULATE_RATE_WINDOW seconds (429 with Retry-After beyond). docs/reliability-inputs.md states them.
+SIMULATE_MAX_CASES = env.int("SIMULATE_MAX_CASES", default=100)
+SIMULATE_MAX_BODY_BYTES = env.int("SIMULATE_MAX_BODY_BYTES", default=256 * 1024)
+SIMULATE_RATE_CASES = env.int("SIMULATE_RATE_CASES", default=300)
+SIMULATE_RATE_WINDOW = env.int("SIMULATE_RATE_WINDOW", default=60)
+# The META key of the header a trusted reverse proxy sets to the client's address (e.g.
+# "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. Never set it without a proxy that overwrites it.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="") or None
+
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
 CACHES = {
     "default": (

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.documents import ALLOWED_TYPES, MAX_UPLOAD_BYTES
+from applications.uploads import UploadRefused, upload_content_type
 
 from .models import RepaymentOrder
 
@@ -30,18 +30,12 @@ def _proof(label, *, required=True, help_text=""):
 def _clean_upload(upload):
     """The service's checks (on the content, never the name), made before anything is written so
     that a bad file is refused with nothing recorded; the service checks again."""
-    import filetype
-
     if not upload:
         return upload
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(_("Le fichier dépasse la taille maximale de %(mb)d Mo.")
-                                    % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
-    upload.seek(0)
-    kind = filetype.guess(upload.read(8192))
-    upload.seek(0)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise forms.ValidationError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."))
+    try:
+        upload_content_type(upload)
+    except UploadRefused as exc:
+        raise forms.ValidationError(exc.message) from None
     return upload
 
 

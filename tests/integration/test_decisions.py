@@ -15,8 +15,8 @@ from applications.models import Application, CommissionSession, Decision
 from applications.snapshots import snapshot_reproduce
 from applications.states import State
 from schemes.models import Parameter, Scheme
+from tests.files import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HORIZONS = {
     "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
                 "scholarship_holder": True, "apprentice": False},

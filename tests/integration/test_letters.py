@@ -21,12 +21,12 @@ from applications.pdf import RENDERERS
 from applications.templatetags.letter_format import fr_date
 from payments.schedule import aude_schedule
 from schemes.models import Scheme
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 K = Letter.Kind
 NNBSP, NBSP = "\u202f", "\u00a0"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUBMITTED, ACT = date(2025, 6, 1), date(2025, 7, 3)
 DATA = {
     "horizons": ("grant", {

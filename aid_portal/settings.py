@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "aid_portal.middleware.AccessDeniedLogMiddleware",
+    # After the user and messages are known (its 413 page shows the usual header); the multipart
+    # body is parsed here, capped, before CsrfViewMiddleware.process_view reads request.POST.
+    "aid_portal.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -184,6 +187,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portail des aides au
 TREASURY_NAME = env.str("TREASURY_NAME", default="")
 TREASURY_IBAN = env.str("TREASURY_IBAN", default="FR7630001007941234567890185")
 TREASURY_BIC = env.str("TREASURY_BIC", default="BDFEFRPPCCT")
+
+# --- Uploads: a file may weigh 10 MB (applications.documents.MAX_UPLOAD_BYTES), one request
+# UPLOAD_MAX_REQUEST_BYTES; beyond, 413 before the body is read (aid_portal.middleware).
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=30 * 1024 * 1024)
 
 # --- The anonymous simulation API (POST /api/v1/simulate): what one client may ask ----------
 # A batch holds at most SIMULATE_MAX_CASES cases in a body of at most SIMULATE_MAX_BODY_BYTES

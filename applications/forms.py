@@ -21,6 +21,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import Establishment
 from schemes.facts import HORIZONS_LEVELS
+from schemes.forms import BoundedDateField
 from schemes.models import Scheme
 
 AID_CHOICES = [
@@ -99,7 +100,7 @@ def _yes_no(label, required=True, help_text=""):
 
 
 def _date(label):
-    return forms.DateField(
+    return BoundedDateField(
         label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
@@ -159,7 +160,7 @@ class DraftCreateForm(forms.Form):
 class StudentIdentityForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
     last_name = forms.CharField(label=_("Nom"), max_length=150)
-    birth_date = forms.DateField(
+    birth_date = BoundedDateField(
         label=_("Date de naissance"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

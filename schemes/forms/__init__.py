@@ -15,10 +15,12 @@ from .choices import (
     SPECIALTY_CHOICES,
     ZONE_CHOICES,
 )
+from .fields import BoundedDateField
 from .simulator import SimulatorForm
 
 __all__ = [
     "AID_CHOICES",
+    "BoundedDateField",
     "CYCLE_CHOICES",
     "FACULTY_CHOICES",
     "FIELD_PATHS",

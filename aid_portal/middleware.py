@@ -3,9 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from applications.documents import MAX_UPLOAD_BYTES
@@ -80,10 +78,9 @@ class UploadSizeLimitMiddleware:
             if length > settings.UPLOAD_MAX_REQUEST_BYTES:
                 return self.refuse(request, field="")
             request.upload_handlers.insert(0, CappedUploadHandler(request, limit=MAX_UPLOAD_BYTES))
-            try:
-                request.FILES  # noqa: B018 - parse now, with the cap, before any view or CSRF check
-            except (MultiPartParserError, BadRequest, RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
-                pass  # left to Django: request.POST raises again where the view reads it (400)
+            # Parsed now, with the cap, before CSRF or any view reads it. A malformed body raises
+            # here as it would there, and Django answers 400 as before.
+            request.FILES  # noqa: B018
             field = getattr(request, "upload_too_large_field", None)
             if field is not None:
                 return self.refuse(request, field=field)

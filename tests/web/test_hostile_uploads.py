@@ -154,3 +154,13 @@ def test_encrypted_pdf_is_refused_with_the_reason():
     writer.write(out)
     with pytest.raises(UploadRefused, match="mot de passe"):
         upload_content_type(SimpleUploadedFile("locked.pdf", out.getvalue()))
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary=\x01bad"])
+def test_a_malformed_multipart_body_is_a_400_not_a_500(client, draft, content_type):
+    client.raise_request_exception = False
+    before = stored(draft)
+    body = b"--x\r\nContent-Disposition: form-data; name=\"doc_kind\"\r\n\r\nbank_details\r\n--x--\r\n"
+    response = client.generic("POST", upload_url(draft), body, content_type=content_type)
+    assert response.status_code == 400
+    assert stored(draft) == before

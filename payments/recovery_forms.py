@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.uploads import UploadRefused, upload_content_type
+from schemes.forms import BoundedDateField
 
 from .models import RepaymentOrder
 
@@ -43,7 +44,7 @@ def _clean_upload(upload):
 class BalancePreviewForm(forms.Form):
     """Step 1 (GET): the actual end date, to preview the settlement before anything is sent."""
 
-    actual_end_date = forms.DateField(
+    actual_end_date = BoundedDateField(
         label=_("Date de fin effective de votre mobilité"), widget=DATE_WIDGET,
         help_text=_("Celle qui figure sur l'attestation de séjour ou de stage."),
         error_messages={"required": _("Indiquez la date de fin effective."), "invalid": _("Date invalide.")},
@@ -104,7 +105,7 @@ class StatusFilterForm(forms.Form):
 
 
 class NoticeReceivedForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = BoundedDateField(
         label=_("Date de réception portée sur l'accusé de réception"), widget=DATE_WIDGET,
         error_messages={"required": _("Indiquez la date de réception."), "invalid": _("Date invalide.")},
     )

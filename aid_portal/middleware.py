@@ -2,6 +2,12 @@
 
 import logging
 
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.shortcuts import render
+
+from applications.documents import MAX_UPLOAD_BYTES
+
 security_log = logging.getLogger("aid_portal.security")
 
 
@@ -27,3 +33,65 @@ class AccessDeniedLogMiddleware:
                 user.pk if user is not None and user.is_authenticated else "anonymous",
             )
         return response
+
+
+class UploadTooLarge(StopUpload):
+    def __init__(self, field: str):
+        self.field = field
+        # connection_reset: the parser stops reading the body here instead of draining the rest.
+        super().__init__(connection_reset=True)
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """First of the upload handlers: counts each file's bytes as they stream in and stops the
+    parse as soon as one passes the cap, naming its field. The rest of the body is not read."""
+
+    def __init__(self, request, *, limit: int):
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.request.upload_too_large_field = self.field_name
+            raise UploadTooLarge(self.field_name)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) builds the file
+
+
+class UploadSizeLimitMiddleware:
+    """A multipart body is refused with 413 and a French page before it is read when its
+    Content-Length passes UPLOAD_MAX_REQUEST_BYTES, and as soon as one of its files passes
+    MAX_UPLOAD_BYTES (applications.documents) while it streams in. Without this, Django stores the whole body (in
+    memory or a temporary file) before any form sees the file's size."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "multipart/form-data":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.UPLOAD_MAX_REQUEST_BYTES:
+                return self.refuse(request, field="")
+            request.upload_handlers.insert(0, CappedUploadHandler(request, limit=MAX_UPLOAD_BYTES))
+            # Parsed now, with the cap, before CSRF or any view reads it. A malformed body raises
+            # here as it would there, and Django answers 400 as before.
+            request.FILES  # noqa: B018
+            field = getattr(request, "upload_too_large_field", None)
+            if field is not None:
+                return self.refuse(request, field=field)
+        return self.get_response(request)
+
+    def refuse(self, request, *, field: str):
+        security_log.warning("upload refused: too large, path=%s field=%s length=%s",
+                             request.path, field or "-", request.META.get("CONTENT_LENGTH"))
+        context = {
+            "field": field,
+            "file_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "request_mb": settings.UPLOAD_MAX_REQUEST_BYTES // (1024 * 1024),
+        }
+        return render(request, "errors/413.html", context, status=413)

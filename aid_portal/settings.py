@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "aid_portal.middleware.AccessDeniedLogMiddleware",
+    # After the user and messages are known (its 413 page shows the usual header); the multipart
+    # body is parsed here, capped, before CsrfViewMiddleware.process_view reads request.POST.
+    "aid_portal.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -215,6 +218,22 @@ LETTER_SIGNING_CERT = env.str("LETTER_SIGNING_CERT", default=str(BASE_DIR / ".si
 LETTER_SIGNING_KEY = env.str("LETTER_SIGNING_KEY", default=str(BASE_DIR / ".signing" / "demo-key.pem"))
 LETTER_SIGNING_KEY_PASSPHRASE = env.str("LETTER_SIGNING_KEY_PASSPHRASE", default="")
 LETTER_SIGNING_TRUSTED_CERTS = env.list("LETTER_SIGNING_TRUSTED_CERTS", default=[])
+
+# --- Uploads: a file may weigh 10 MB (applications.documents.MAX_UPLOAD_BYTES), one request
+# UPLOAD_MAX_REQUEST_BYTES; beyond, 413 before the body is read (aid_portal.middleware).
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=30 * 1024 * 1024)
+
+# --- The anonymous simulation API (POST /api/v1/simulate): what one client may ask ----------
+# A batch holds at most SIMULATE_MAX_CASES cases in a body of at most SIMULATE_MAX_BODY_BYTES
+# (413 beyond, before the body is read); each client may have SIMULATE_RATE_CASES cases computed
+# per SIMULATE_RATE_WINDOW seconds (429 with Retry-After beyond). docs/reliability-inputs.md states them.
+SIMULATE_MAX_CASES = env.int("SIMULATE_MAX_CASES", default=100)
+SIMULATE_MAX_BODY_BYTES = env.int("SIMULATE_MAX_BODY_BYTES", default=256 * 1024)
+SIMULATE_RATE_CASES = env.int("SIMULATE_RATE_CASES", default=300)
+SIMULATE_RATE_WINDOW = env.int("SIMULATE_RATE_WINDOW", default=60)
+# The META key of the header a trusted reverse proxy sets to the client's address (e.g.
+# "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. Never set it without a proxy that overwrites it.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="") or None
 
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
 CACHES = {

@@ -8,8 +8,8 @@ import pycountry
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.documents import ALLOWED_TYPES, MAX_UPLOAD_BYTES
 from applications.forms import clean_insee, country_choices
+from applications.uploads import UploadRefused, upload_content_type
 
 from .models import ChangeReport
 
@@ -64,25 +64,14 @@ class AppealForm(forms.Form):
     def clean_documents(self):
         """The same checks as the service (on the content, never the name), made before the appeal
         is filed so that a bad file is refused with nothing written; the service checks again."""
-        import filetype
-
         files = self.cleaned_data["documents"]
         if len(files) > MAX_APPEAL_FILES:
             raise forms.ValidationError(_("Joignez au plus %(n)d fichiers.") % {"n": MAX_APPEAL_FILES})
         for upload in files:
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(
-                    _("%(name)s dépasse la taille maximale de %(mb)d Mo.")
-                    % {"name": upload.name, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
-                )
-            upload.seek(0)
-            kind = filetype.guess(upload.read(8192))
-            upload.seek(0)
-            if kind is None or kind.mime not in ALLOWED_TYPES:
-                raise forms.ValidationError(
-                    _("%(name)s : format non accepté, seuls les PDF, JPEG et PNG sont acceptés.")
-                    % {"name": upload.name}
-                )
+            try:
+                upload_content_type(upload)
+            except UploadRefused as exc:
+                raise forms.ValidationError(f"{upload.name} : {exc.message}") from None
         return files
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.documents import ALLOWED_TYPES, MAX_UPLOAD_BYTES
+from applications.uploads import UploadRefused, upload_content_type
+from schemes.forms import BoundedDateField
 
 from .models import RepaymentOrder
 
@@ -30,18 +31,12 @@ def _proof(label, *, required=True, help_text=""):
 def _clean_upload(upload):
     """The service's checks (on the content, never the name), made before anything is written so
     that a bad file is refused with nothing recorded; the service checks again."""
-    import filetype
-
     if not upload:
         return upload
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(_("Le fichier dépasse la taille maximale de %(mb)d Mo.")
-                                    % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
-    upload.seek(0)
-    kind = filetype.guess(upload.read(8192))
-    upload.seek(0)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise forms.ValidationError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."))
+    try:
+        upload_content_type(upload)
+    except UploadRefused as exc:
+        raise forms.ValidationError(exc.message) from None
     return upload
 
 
@@ -49,7 +44,7 @@ def _clean_upload(upload):
 class BalancePreviewForm(forms.Form):
     """Step 1 (GET): the actual end date, to preview the settlement before anything is sent."""
 
-    actual_end_date = forms.DateField(
+    actual_end_date = BoundedDateField(
         label=_("Date de fin effective de votre mobilité"), widget=DATE_WIDGET,
         help_text=_("Celle qui figure sur l'attestation de séjour ou de stage."),
         error_messages={"required": _("Indiquez la date de fin effective."), "invalid": _("Date invalide.")},
@@ -110,7 +105,7 @@ class StatusFilterForm(forms.Form):
 
 
 class NoticeReceivedForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = BoundedDateField(
         label=_("Date de réception portée sur l'accusé de réception"), widget=DATE_WIDGET,
         error_messages={"required": _("Indiquez la date de réception."), "invalid": _("Date invalide.")},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from .inputs import AudeIn, HauteGaronneIn, HorizonsIn, InvalidInput
 from .simulation import decode_payload, dump_result, simulate_payload
+from .throttle import client_ip, throttle_charge
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json; charset=utf-8"
@@ -125,29 +127,55 @@ def _errors(status: int, errors: list[tuple[str, str]]) -> HttpResponse:
         400: ErrorsOut,
         413: ErrorsOut,
         422: ErrorsOut,
+        429: ErrorsOut,
     },
     summary="Simuler l'éligibilité et le montant d'une aide",
     description=(
         "Même contrat que `manage.py simulate` : 200 avec le résultat (objet, ou tableau "
-        "dans l'ordre "
-        "des cas) ; 400 si le corps n'est pas du JSON ; 422 si un champ est invalide."
+        "dans l'ordre des cas) ; 400 si le corps n'est pas du JSON ; 422 si un champ est invalide ; "
+        "413 si le corps dépasse SIMULATE_MAX_BODY_BYTES octets (256 Kio par défaut) ou le tableau "
+        "SIMULATE_MAX_CASES cas (100 par défaut) ; 429 au-delà de SIMULATE_RATE_CASES cas "
+        "(300 par défaut) par adresse et par SIMULATE_RATE_WINDOW secondes (60), avec l'en-tête "
+        "Retry-After."
     ),
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 def simulate(request: HttpRequest):
+    limit = settings.SIMULATE_MAX_BODY_BYTES
+    # Refused on the announced length, before a byte of the body is read.
+    if _content_length(request) > limit:
+        return _errors(413, [("(corps)", f"requête trop volumineuse : au plus {limit} octets ; "
+                                         "envoyez les cas en plusieurs fois")])
     try:
         body = request.body.decode("utf-8")
     except RequestDataTooBig:
-        return _errors(
-            413, [("(corps)", "requête trop volumineuse ; envoyez les cas en plusieurs fois")]
-        )
+        return _errors(413, [("(corps)", f"requête trop volumineuse : au plus {limit} octets")])
     except UnicodeDecodeError:
         return _errors(400, [("(corps)", "le corps de la requête doit être du texte UTF-8")])
     try:
         payload = decode_payload(body)
     except InvalidInput as exc:
         return _errors(400, exc.errors)
+    cases = len(payload) if isinstance(payload, list) else 1
+    if cases > settings.SIMULATE_MAX_CASES:
+        return _errors(413, [("(racine)", f"{cases} cas : au plus {settings.SIMULATE_MAX_CASES} par requête ; "
+                                          "envoyez-les en plusieurs fois")])
+    wait = throttle_charge(scope="simulate", client=client_ip(request), cost=max(cases, 1),
+                           limit=settings.SIMULATE_RATE_CASES, window=settings.SIMULATE_RATE_WINDOW)
+    if wait:
+        response = _errors(429, [("(client)", f"trop de cas simulés : au plus {settings.SIMULATE_RATE_CASES} "
+                                              f"par {settings.SIMULATE_RATE_WINDOW} secondes ; "
+                                              f"réessayez dans {wait} secondes")])
+        response["Retry-After"] = str(wait)
+        return response
     try:
         return _json(200, simulate_payload(payload, today=timezone.localdate()))
     except InvalidInput as exc:
         return _errors(422, exc.errors)
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

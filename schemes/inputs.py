@@ -23,6 +23,13 @@ from .facts import HORIZONS_LEVELS
 SCHEMES = ("horizons", "aude", "haute-garonne")
 AIDS = ("grant", "cooperation", "eurocampus", "pegasus", "humanitarian", "apprentice")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates a case may carry. Outside this range a date is a typo (0202, 20250) or a probe (9999-12-31,
+# whose month arithmetic overflows into year 10000), never a real mobility: refused per field.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2200, 12, 31)
+DATE_RANGE_MESSAGE = "date hors de la plage admise (du 01/01/1900 au 31/12/2200)"
+# The same, for the OpenAPI document (ECMA regex: [0-9], not \d, which Python widens to Unicode).
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$"
+AMOUNT_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
@@ -35,13 +42,21 @@ class InvalidInput(ValueError):
 # --- Field types ----------------------------------------------------------------------------
 def _iso_date(value: Any) -> date:
     if isinstance(value, date):
-        return value
+        return checked_date(value)
     if not isinstance(value, str) or not _ISO_DATE.match(value):
         raise ValueError("date attendue au format AAAA-MM-JJ")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError("date inexistante (format AAAA-MM-JJ)") from None
+    return checked_date(parsed)
+
+
+def checked_date(value: date) -> date:
+    """`value` if within DATE_MIN..DATE_MAX; ValueError with the French message otherwise."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return value
 
 
 def _amount(value: Any) -> Decimal:
@@ -99,16 +114,61 @@ def _insee(value: Any) -> str:
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("texte attendu")
+    if len(value) > TEXT_MAX_LENGTH:
+        raise ValueError(f"au plus {TEXT_MAX_LENGTH} caractères")
     return value.strip().lower()
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"format": "date", "type": "string"})]
-Amount = Annotated[Decimal, BeforeValidator(_amount), Field(json_schema_extra={"type": "string", "examples": ["554.40"]})]
-Credits = Annotated[Decimal, BeforeValidator(_credits), Field(json_schema_extra={"type": "number"})]
-Country = Annotated[str, BeforeValidator(_country), Field(json_schema_extra={"examples": ["DE"]})]
-Subdivision = Annotated[str, BeforeValidator(_subdivision), Field(json_schema_extra={"examples": ["ES-CT"]})]
-Insee = Annotated[str, BeforeValidator(_insee), Field(json_schema_extra={"examples": ["31555"]})]
-Code = Annotated[str, BeforeValidator(_text)]
+TEXT_MAX_LENGTH = 100
+
+
+# The json_schema_extra below make the OpenAPI document say what the validators accept: no schema
+# may allow a value (an empty string, a year 9999) that the API then refuses as malformed.
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    Field(json_schema_extra={"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": AMOUNT_PATTERN},
+                # Numbers with cents are accepted too, but a float in a schema cannot promise
+                # two decimals (0.35000000000000003), so the document offers whole euros only.
+                {"type": "integer", "minimum": 0, "maximum": 999_999_999},
+            ],
+            "examples": ["554.40"],
+        }
+    ),
+]
+Credits = Annotated[
+    Decimal,
+    BeforeValidator(_credits),
+    Field(json_schema_extra={"type": "number", "minimum": 0, "maximum": 1000}),
+]
+Country = Annotated[
+    str,
+    BeforeValidator(_country),
+    Field(json_schema_extra={"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["DE"]}),
+]
+Subdivision = Annotated[
+    str,
+    BeforeValidator(_subdivision),
+    Field(json_schema_extra={"type": "string", "pattern": "^[A-Z]{2}-[A-Z0-9]{1,3}$", "examples": ["ES-CT"]}),
+]
+Insee = Annotated[
+    str,
+    BeforeValidator(_insee),
+    Field(json_schema_extra={"type": "string", "pattern": "^([0-9]{5}|2[AB][0-9]{3})$", "examples": ["31555"]}),
+]
+Code = Annotated[
+    str,
+    BeforeValidator(_text),
+    Field(json_schema_extra={"type": "string", "minLength": 1, "maxLength": TEXT_MAX_LENGTH, "pattern": r"\S"}),
+]
 
 
 class _Model(BaseModel):
@@ -289,7 +349,8 @@ def parse_case(data: Any) -> CaseIn:
     scheme = data.get("scheme")
     if scheme is None:
         raise InvalidInput([("scheme", "champ obligatoire ; valeurs possibles : " + ", ".join(SCHEMES))])
-    if scheme not in MODELS:
+    # A list or an object is not hashable: checked as a type first, where `in MODELS` raised.
+    if not isinstance(scheme, str) or scheme not in MODELS:
         raise InvalidInput([("scheme", "valeur non admise ; valeurs possibles : " + ", ".join(SCHEMES))])
     try:
         case = MODELS[scheme].model_validate(data)

@@ -13,8 +13,8 @@ from applications.models import Application
 from applications.states import State
 from decisions import services as decision_services
 from schemes.models import Scheme
+from tests.files import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 IBAN = "FR7630006000011234567890189"
 HORIZONS = {
     "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from schemes.facts import HORIZONS_LEVELS
+from schemes.forms import BoundedDateField
 
 AID_CHOICES = [
     ("grant", _("Bourse d'études et de stage")),
@@ -89,7 +90,7 @@ def _yes_no(label, required=True, help_text=""):
 
 
 def _date(label):
-    return forms.DateField(
+    return BoundedDateField(
         label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

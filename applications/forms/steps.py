@@ -9,6 +9,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from accounts.models import Establishment
+from schemes.forms import BoundedDateField
 from schemes.models import Scheme
 
 from .fields import AID_CHOICES
@@ -57,7 +58,7 @@ class DraftCreateForm(forms.Form):
 class StudentIdentityForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
     last_name = forms.CharField(label=_("Nom"), max_length=150)
-    birth_date = forms.DateField(
+    birth_date = BoundedDateField(
         label=_("Date de naissance"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -20,7 +20,7 @@ from schemes.inputs import InvalidInput
 from schemes.models import Scheme
 
 from .. import deadlines
-from ..documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
+from ..documents import ALLOWED_TYPES, KINDS
 from ..events import event_record, transition_recorded
 from ..models import Application, Document, DocumentRequest, Message, Note, Opinion
 from ..selectors import (
@@ -31,6 +31,7 @@ from ..selectors import (
 )
 from ..states import State
 from ..tasks import send_application_mail
+from ..uploads import UploadRefused, upload_content_type
 
 # Conditions no document can cure (issue #3): a Horizons file sent on or after the mobility's
 # start, or after 30 June, is refused at submission rather than left to be rejected later.
@@ -212,21 +213,10 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
 
 
 def _checked_upload(upload, *, field: str = "file") -> dict:
-    import filetype
-
-    size = getattr(upload, "size", None)
-    if not size:
-        raise ServiceError(_("Le fichier est vide."), field=field)
-    if size > MAX_UPLOAD_BYTES:
-        raise ServiceError(
-            _("Le fichier dépasse la taille maximale de %(mb)d Mo.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
-            field=field,
-        )
-    upload.seek(0)
-    head = upload.read(8192)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise ServiceError(_("Format non accepté : seuls les PDF, JPEG et PNG sont acceptés."), field=field)
+    try:
+        content_type = upload_content_type(upload)
+    except UploadRefused as exc:
+        raise ServiceError(exc.message, field=field) from None
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -234,8 +224,8 @@ def _checked_upload(upload, *, field: str = "file") -> dict:
     upload.seek(0)
     return {
         "original_name": (getattr(upload, "name", "") or "")[:255],
-        "content_type": kind.mime,
-        "size": size,
+        "content_type": content_type,
+        "size": upload.size,
         "sha256": digest.hexdigest(),
     }
 

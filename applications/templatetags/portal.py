@@ -195,7 +195,7 @@ def _humanise(value: Any, field: forms.Field | None) -> str:
         return labels.get(str(value), str(LEVEL_LABELS.get(value, value)))
     if isinstance(field, forms.DateField) or (isinstance(value, str) and ISO_DATE.match(value)):
         return _date(str(value))
-    # Money fields are the only ones with cents (schemes.forms._money_field).
+    # Money fields are the only ones with cents (schemes.forms.fields.money_field).
     if isinstance(field, forms.DecimalField) and field.decimal_places == 2:
         return _money(value)
     if isinstance(field, (forms.DecimalField, forms.IntegerField)):

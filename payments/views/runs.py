@@ -67,9 +67,16 @@ class PayableView(OfficerAccess, FormView):
 
     def form_valid(self, form):
         ids = form.cleaned_data["instalments"]
+        # A superuser passes the permission check (Django grants them every permission) without
+        # belonging to any authority: refused with a sentence, not a 500 on the missing membership.
+        membership = getattr(self.request.user, "officer_membership", None)
+        if membership is None:
+            messages.error(self.request, _("Seuls les agents d'une collectivité préparent ses lots de paiement ; "
+                                           "ce compte n'est rattaché à aucune collectivité."))
+            return self.form_invalid(form)
         try:
             run = payment_run_create(
-                authority=self.request.user.officer_membership.authority,
+                authority=membership.authority,
                 instalment_ids=ids,
                 by=self.request.user,
                 execution_date=form.cleaned_data["execution_date"],

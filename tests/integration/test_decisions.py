@@ -17,8 +17,8 @@ from decisions import services as decision_services
 from decisions.models import CommissionSession, Decision
 from decisions.snapshots import snapshot_reproduce
 from schemes.models import Parameter, Scheme
+from tests.files import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HORIZONS = {
     "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
                 "scholarship_holder": True, "apprentice": False},

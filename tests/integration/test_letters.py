@@ -25,13 +25,13 @@ from decisions.models import Decision, Letter
 from decisions.templatetags.letter_format import fr_date
 from schemes.engine.schedule import aude_schedule
 from schemes.models import Scheme
+from tests.files import PDF
 from tests.pdf_inspect import assert_archivable_and_tagged
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 K = Letter.Kind
 NNBSP, NBSP = "\u202f", "\u00a0"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUBMITTED, ACT = date(2025, 6, 1), date(2025, 7, 3)
 DATA = {
     "horizons": ("grant", {

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
 
 from schemes.importers import (
     ImportRejected,
@@ -339,3 +340,52 @@ def test_real_process_exit_status_is_2(tmp_path):
     assert "line 3: commune_insee:" in completed.stderr
     assert "line 4: valid_from:" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+# A NUL byte in a cell: PostgreSQL refuses it in text (the import crashed with a 500-like
+# traceback), SQLite stores it silently. Either way the line is reported and nothing is written.
+NUL_FILE = (
+    "commune_insee,commune_name,category,valid_from\n"
+    "31555,Toulouse,zac,2023-01-01\n"
+    "31069,Blag\x00nac,none,2023-01-01\n"
+    "11069,Carcassonne,zac,2023-01-01\n"
+    "11008,Alet\x00,zip,2023-01-01\n"
+)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_nul_byte_is_reported_by_line_and_nothing_is_written(tmp_path, replace):
+    ZoningEntry.objects.create(
+        commune_insee="31555", commune_name="Toulouse", category="zip", valid_from=date(2023, 1, 1)
+    )
+    before = zoning_rows()
+    path = tmp_path / "zonage.csv"
+    path.write_bytes(NUL_FILE.encode("utf-8"))
+    out, err = io.StringIO(), io.StringIO()
+    args = ["import_reference", "zoning", str(path)] + (["--replace"] if replace else [])
+    with pytest.raises(CommandError) as info:
+        call_command(*args, stdout=out, stderr=err)
+    assert info.value.returncode == 2
+    assert out.getvalue() == ""
+    lines = err.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["line 3", "line 5"]
+    assert "NUL" in lines[0]
+    assert zoning_rows() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="NUL in text is refused by PostgreSQL only")
+def test_nul_byte_on_postgresql_exits_2_instead_of_crashing(tmp_path):
+    # The database itself refuses the value (what crashed the import before the check) ...
+    with pytest.raises(ValueError), transaction.atomic():
+        ZoningEntry.objects.create(
+            commune_insee="31069", commune_name="Blag\x00nac", category="none", valid_from=date(2023, 1, 1)
+        )
+    # ... so the importer must stop the file before writing, line by line.
+    path = tmp_path / "zonage.csv"
+    path.write_bytes(NUL_FILE.encode("utf-8"))
+    err = io.StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("import_reference", "zoning", str(path), stdout=io.StringIO(), stderr=err)
+    assert info.value.returncode == 2
+    assert err.getvalue().splitlines()[0].startswith("line 3: (fichier): caractère NUL")
+    assert not ZoningEntry.objects.exists()

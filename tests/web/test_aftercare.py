@@ -21,10 +21,10 @@ from decisions import services as decision_services
 from decisions.aftercare_forms import ChangeReportForm
 from decisions.models import Appeal, ChangeReport, Decision, Letter
 from schemes.models import Scheme
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HORIZONS_DATA = {
     "student": {"level": "M1", "establishment_in_region": True, "recognised_diploma": True,
                 "scholarship_holder": True, "apprentice": False},
@@ -150,7 +150,7 @@ def test_appeal_form_errors_are_shown_not_a_500(client, actors, app):
         assert "Exposez les motifs" in text(response) and "Cochez cette case" in text(response)
         bad = SimpleUploadedFile("preuve.pdf", b"not really a pdf", content_type="application/pdf")
         response = client.post(url, {"grounds": "Motif", "confirm": "on", "documents": [bad]})
-        assert response.status_code == 200 and "format non accepté" in text(response)
+        assert response.status_code == 200 and "format non accepté" in text(response).lower()
     assert not Appeal.objects.exists()
 
 

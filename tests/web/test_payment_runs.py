@@ -304,3 +304,46 @@ def test_payable_page_queries_do_not_grow_with_the_files(client, region, django_
     with django_assert_max_num_queries(len(one)):
         response = client.get(url)
     assert len(response.context["page_obj"]) == 3
+
+
+# --- An administrator without an authority -------------------------------------------------------
+def test_superuser_without_authority_posting_a_run_is_refused_not_a_500(client, granted):
+    # Django grants a superuser every permission, so the page lets them in; they belong to no
+    # authority, and the creation used to crash on the missing membership.
+    admin = user("admin-")
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("payments:payable"),
+        {"instalments": [advance_of(granted).pk], "execution_date": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 200
+    assert "rattaché à aucune collectivité" in htmllib.unescape(messages_of(response))
+    assert not PaymentRun.objects.exists()
+    assert advance_of(granted).status == Instalment.Status.PLANNED
+
+
+def test_no_payments_url_answers_a_post_with_a_server_error(client, region, granted):
+    """Every route of the payments app, posted to empty by an administrator, an officer and the
+    student: a form error, a refusal, a redirect or 405, never a 500."""
+    from django.urls import URLPattern
+
+    from payments import urls
+
+    run = create_run(client, region, granted)
+    admin = user("admin-")
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client.raise_request_exception = False
+    before = (PaymentRun.objects.values_list("pk", "status").get(), list(Instalment.objects.values_list("pk", "status")))
+    for who in (admin, region, granted.student):
+        client.force_login(who)
+        for pattern in urls.urlpatterns:
+            assert isinstance(pattern, URLPattern)
+            kwargs = {"pk": run.pk if "lots/" in str(pattern.pattern) else granted.pk} if "<int:pk>" in str(pattern.pattern) else {}
+            url = reverse(f"payments:{pattern.name}", kwargs=kwargs)
+            response = client.post(url, {})
+            assert response.status_code < 500, (who.email, url, response.status_code)
+    assert (PaymentRun.objects.values_list("pk", "status").get(), list(Instalment.objects.values_list("pk", "status"))) == before

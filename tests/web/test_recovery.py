@@ -133,6 +133,11 @@ def test_balance_bad_input_is_shown_never_a_500(client, paid):
                                  "confirm": "on"})
         body = text(page)
         assert page.status_code == 200 and "Format non accepté" in body and "Joignez cette pièce" in body
+        for hostile in ("9999-12-31", "0001-01-01"):  # refused on the field, not computed
+            page = client.get(url, {"actual_end_date": hostile})
+            assert page.status_code == 200 and "Saisissez une date entre le" in text(page)
+            page = client.post(url, {"actual_end_date": hostile, "stay_certificate": pdf(), "confirm": "on"})
+            assert page.status_code == 200 and "Saisissez une date entre le" in text(page)
     assert not BalanceRequest.objects.exists()
 
 

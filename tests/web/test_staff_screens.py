@@ -16,6 +16,7 @@ from applications.documents import required_kinds
 from applications.models import Application, DocumentRequest
 from applications.states import State
 from schemes.models import Scheme
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,6 @@ HORIZONS_DATA = {
 
 
 STUDENT_NUMBERS = itertools.count(1)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def user(email, **kw):

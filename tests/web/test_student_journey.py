@@ -15,10 +15,10 @@ from applications import services
 from applications.models import Application, Document
 from applications.states import State
 from schemes.models import Scheme
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BEFORE_MOBILITY = datetime(2025, 6, 1, 10, 0, tzinfo=PARIS)
 AFTER_START = datetime(2025, 9, 2, 10, 0, tzinfo=PARIS)
 VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"

@@ -211,6 +211,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# autodiscover_tasks() reads the `tasks` modules of INSTALLED_APPS only; aid_portal is not an
+# app, so the worker imports its housekeeping tasks by name (beat would send them to nobody).
+CELERY_IMPORTS = ["aid_portal.tasks"]
 # Periodic tasks. Each entry names a task that calls one service and is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     # Document reminders and rejection of files still incomplete 2 months after a request

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "schemes",
     "applications",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AdminRequiresTOTPMiddleware",
     "aid_portal.middleware.AccessDeniedLogMiddleware",
     "aid_portal.middleware.PrivacyHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +127,11 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("ACCOUNT_LOGIN_FAILED_RATE", default="20/m/ip"),
 }
+# Second factor (allauth.mfa): a TOTP application, with recovery codes for a lost phone.
+# Optional for officers (/comptes/2fa/), required for the Django admin
+# (accounts.middleware.AdminRequiresTOTPMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Portail des aides aux études"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = env.str("LOGIN_REDIRECT_URL", default="/tableau-de-bord/")
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytest_plugins = ["tests.strict"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

@@ -173,13 +173,10 @@ def test_extension_after_the_mobility_is_refused(actors, granted):
 
 
 def test_letters_run_after_commit_without_breaking(actors, granted, django_capture_on_commit_callbacks):
-    # Letters are another module's work: whether or not it exists yet, the appeal is recorded.
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Motif",
-                                          today=date(2025, 8, 1))
-            services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
-    except ImportError:
-        pytest.skip("applications.letters is not written yet")
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal = services.appeal_file(application=granted, by=actors["student"], grounds="Motif",
+                                      today=date(2025, 8, 1))
+        services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.UPHELD
+    assert granted.letters.filter(kind="appeal_upheld").count() == 1

@@ -1,11 +1,14 @@
-"""How django-allauth creates and names accounts, where it sends them after signing in, and
-what its e-mails call the portal."""
+"""How django-allauth creates and names accounts, guards sign-in, where it sends users after
+signing in, and what its e-mails call the portal."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import user_email, user_username
 from django.conf import settings
 from django.urls import reverse
 
+from core.net import client_ip
+
+from . import throttle
 from .rules import roles_of
 
 
@@ -25,6 +28,11 @@ def home_url(user) -> str:
     return reverse("applications:dashboard")
 
 
+
+def _login(credentials: dict) -> str:
+    return credentials.get("email") or credentials.get("username") or ""
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def populate_username(self, request, user) -> None:
         # A self-registered student's username is their e-mail (accounts.models.User): it is
@@ -32,6 +40,22 @@ class AccountAdapter(DefaultAccountAdapter):
         # default would derive a slug such as "jeanne2" from it.
         if not user_username(user):
             user_username(user, user_email(user))
+
+    def get_client_ip(self, request) -> str:
+        # The one reading of the proxy headers (aid_portal.net), shared with the access log.
+        return client_ip(request)
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        # allauth's per-address limit first (a refused address waits for nothing), then the
+        # progressive wait of accounts.throttle in place of a per-account lockout.
+        super().pre_authenticate(request, **credentials)
+        delay = throttle.signin_delay(login=_login(credentials), ip=self.get_client_ip(request))
+        if delay:
+            throttle.pause(delay)
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        throttle.signin_failure_record(login=_login(credentials), ip=self.get_client_ip(request))
 
     def get_login_redirect_url(self, request) -> str:
         # allauth gives an explicit ?next= precedence over this (allauth.account.utils).

@@ -27,6 +27,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The client's address behind the TLS proxy (aid_portal.net.client_ip): the request.META name of
+# the header the proxies fill in, e.g. HTTP_X_FORWARDED_FOR, and how many proxies stand in front.
+# Unset, only REMOTE_ADDR counts and the header is never believed.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,8 +45,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
+    "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "schemes",
     "applications",
@@ -52,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,10 +68,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AdminRequiresTOTPMiddleware",
     "aid_portal.middleware.AccessDeniedLogMiddleware",
     # After the user and messages are known (its 413 page shows the usual header); the multipart
     # body is parsed here, capped, before CsrfViewMiddleware.process_view reads request.POST.
     "aid_portal.middleware.UploadSizeLimitMiddleware",
+    "aid_portal.middleware.PrivacyHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -111,13 +121,23 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up and password reset answer an address that has an account as they answer a new one,
+# and accounts.forms.SignupForm makes both take the same time (one password hash each).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-# Password guessing: at most 5 failed attempts per account per 15 minutes, and 20 per minute
-# from one address. allauth counts attempts in the default cache (see CACHES).
+# Password guessing: at most 20 failed attempts a minute from one client address, counted by
+# allauth in the default cache (see CACHES). No limit per account: it would let anyone lock an
+# officer out by knowing their e-mail; accounts.throttle slows guessing on an account instead.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("ACCOUNT_LOGIN_FAILED_RATE", default="20/m/ip,5/15m/key"),
+    "login_failed": env.str("ACCOUNT_LOGIN_FAILED_RATE", default="20/m/ip"),
 }
+# Second factor (allauth.mfa): a TOTP application, with recovery codes for a lost phone.
+# Optional for officers (/comptes/2fa/), required for the Django admin
+# (accounts.middleware.AdminRequiresTOTPMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Portail des aides aux études"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = env.str("LOGIN_REDIRECT_URL", default="/tableau-de-bord/")
 
@@ -231,14 +251,17 @@ SIMULATE_MAX_CASES = env.int("SIMULATE_MAX_CASES", default=100)
 SIMULATE_MAX_BODY_BYTES = env.int("SIMULATE_MAX_BODY_BYTES", default=256 * 1024)
 SIMULATE_RATE_CASES = env.int("SIMULATE_RATE_CASES", default=300)
 SIMULATE_RATE_WINDOW = env.int("SIMULATE_RATE_WINDOW", default=60)
-# The META key of the header a trusted reverse proxy sets to the client's address (e.g.
-# "HTTP_X_FORWARDED_FOR"); None: REMOTE_ADDR. Never set it without a proxy that overwrites it.
-CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="") or None
+# The client is identified by core.net.client_ip (CLIENT_IP_HEADER, TRUSTED_PROXY_COUNT above).
 
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+        {
+            # Fails open: a Redis outage must not turn sign-in into a 500 (aid_portal/cache.py).
+            "BACKEND": "aid_portal.cache.FailOpenRedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if env.str("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-portal"}
     ),
@@ -261,6 +284,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# autodiscover_tasks() reads the `tasks` modules of INSTALLED_APPS only; aid_portal is not an
+# app, so the worker imports its housekeeping tasks by name (beat would send them to nobody).
+CELERY_IMPORTS = ["aid_portal.tasks"]
 # Periodic tasks. Each entry names a task that calls one service and is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     # Every stage's deadline sweeps (aid_portal.sweeps): document reminders, the Horizons
@@ -293,6 +319,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts and style sheets from the portal's own static
+# files only, no inline script nor event handler. Inline `style` attributes are allowed through
+# style-src-attr alone: Django's admin, allauth's e-mail page and a few layout widths and the
+# session progress bar use them; they cannot run code, and <style> elements stay refused.
+# img-src allows data: for Bootstrap's form icons and the TOTP QR code of allauth.mfa.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

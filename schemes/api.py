@@ -16,9 +16,11 @@ from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from pydantic.json_schema import models_json_schema
 
+from core.net import client_ip
+
 from .inputs import AudeIn, HauteGaronneIn, HorizonsIn, InvalidInput
 from .simulation import decode_payload, dump_result, simulate_payload
-from .throttle import client_ip, throttle_charge
+from .throttle import throttle_charge
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json; charset=utf-8"

@@ -16,22 +16,9 @@ import logging
 import math
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
 log = logging.getLogger("aid_portal.security")
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, unless `settings.CLIENT_IP_HEADER` names the header a
-    trusted reverse proxy sets (e.g. "HTTP_X_FORWARDED_FOR"); then its first address. Only
-    configure the header behind a proxy that overwrites it, or any client can pick its own key."""
-    header = getattr(settings, "CLIENT_IP_HEADER", None)
-    if header:
-        forwarded = request.META.get(header, "").split(",")[0].strip()
-        if forwarded:
-            return forwarded[:64]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def throttle_charge(*, scope: str, client: str, cost: int, limit: int, window: int, now: float | None = None) -> int:

@@ -18,6 +18,8 @@ def _signing_certificate(tmp_path_factory):
         call_command("ensure_signing_certificate", stdout=io.StringIO())
         yield folder
 
+pytest_plugins = ["tests.strict"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

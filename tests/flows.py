@@ -122,3 +122,18 @@ def horizons_draft(actors, data=None, documents=True) -> Application:
             services.document_add(application=app, by=actors["student"], kind=kind,
                                   upload=SimpleUploadedFile(f"{kind}.pdf", PDF))
     return app
+
+
+def admin_sign_in(client, user) -> None:
+    """Sign an administrator in the way the admin requires (accounts.middleware): a TOTP
+    authenticator enrolled, and this session's second factor verified."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.user, request.session = user, client.session
+    record_authentication(request, user, "mfa", type="totp", id=authenticator.pk)
+    request.session.save()

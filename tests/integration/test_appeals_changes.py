@@ -180,3 +180,4 @@ def test_letters_run_after_commit_without_breaking(actors, granted, django_captu
         decision_services.appeal_decide(appeal=appeal, by=actors["officer"], uphold=True, answer="Maintenue")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.UPHELD
+    assert granted.letters.filter(kind="appeal_upheld").count() == 1

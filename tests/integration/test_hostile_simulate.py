@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.models import Application
-from schemes.throttle import client_ip
+from core.net import client_ip
 from tests.flows import horizons_actors, horizons_draft
 
 pytestmark = pytest.mark.django_db
@@ -225,9 +225,11 @@ def test_a_batch_counts_each_of_its_cases(limited):
 
 
 def test_the_proxy_header_names_the_client_only_when_configured(limited, rf):
-    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    # The client wrote "198.51.100.66" itself; the one trusted proxy appended what it saw.
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.9")
     assert client_ip(request) == "10.0.0.1"
     limited.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    limited.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "203.0.113.9"
     proxy = Client(REMOTE_ADDR="10.0.0.1")
     for address in ("203.0.113.20", "203.0.113.21"):

@@ -17,6 +17,7 @@ from applications.models import Application, Document, DocumentRequest, Event, O
 from applications.selectors import required_document_kinds
 from applications.states import State
 from schemes.models import Scheme
+from tests.flows import admin_sign_in
 
 pytestmark = pytest.mark.django_db
 CREDENTIAL = re.compile(r"^\| (?P<role>.+?) +\| (?P<email>\S+@\S+) +\| (?P<password>\S+) +\|$", re.MULTILINE)
@@ -124,7 +125,7 @@ def test_every_printed_credential_signs_in(client):
 
 def test_admin_pages_of_the_seeded_data_render(client):
     seed()
-    client.force_login(User.objects.get(email="admin@example.org"))
+    admin_sign_in(client, User.objects.get(email="admin@example.org"))
     app = Application.objects.filter(state=State.IN_INSTRUCTION, scheme__code="horizons").get()
     pages = [
         reverse(f"admin:{label}_changelist")

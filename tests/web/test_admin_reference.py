@@ -16,6 +16,7 @@ from schemes.models import (
     ZoningEntry,
 )
 from schemes.simulation import simulate_one
+from tests.flows import admin_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ MODELS = ["scheme", "parameter", "zoningentry", "partnerregion", "odacountry", "
 @pytest.fixture
 def admin_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.org", "pw-Admin-2025")
-    client.force_login(user)
+    admin_sign_in(client, user)
     return client
 
 

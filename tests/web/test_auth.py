@@ -93,19 +93,6 @@ def test_a_verified_user_signs_in_with_their_email(client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_password_guessing_is_stopped_after_five_failures(client):
-    user = verified_user()
-    for _ in range(5):
-        response = login(client, user.email, "pas-le-bon")
-        assert response.status_code == 200
-        assert "sont incorrects" in response.content.decode()
-    # The sixth attempt is refused even with the right password, and says why.
-    response = login(client, user.email, PASSWORD)
-    assert response.status_code == 200
-    assert "Trop de tentatives de connexion échouées" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
 def test_failures_on_another_account_do_not_lock_this_one(client):
     victim, other = verified_user(), verified_user()
     for _ in range(5):

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from tests.flows import admin_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_no_page_reachable_by_a_role_fails(client, demo, email):
 
 
 def test_no_admin_page_fails(client, demo):
-    client.force_login(User.objects.get(email="admin@example.org"))
+    admin_sign_in(client, User.objects.get(email="admin@example.org"))
     seen, failures = crawl(client, ["/admin/"], skip=("/static/", "/comptes/logout", "/i18n/", "/admin/logout"), limit=300)
     assert failures == []
     assert len(seen) > 30

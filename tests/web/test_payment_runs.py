@@ -250,6 +250,7 @@ def test_another_authority_gets_404_on_runs_and_ledgers(client, region, granted)
     assert client.get(reverse("payments:run_detail", args=[run.pk + 1000])).status_code == 404
     run.refresh_from_db()
     assert run.status == PaymentRun.Status.PREPARED
+    assert not LedgerEntry.objects.exists() and advance_of(granted).status == Instalment.Status.IN_RUN  # not paid
 
 
 # --- Ledgers ---------------------------------------------------------------------------------------

@@ -312,8 +312,10 @@ def test_personal_data_notice_names_each_schemes_authority(client):
 
 # --- 8 and 11: wording ----------------------------------------------------------------------------
 def test_admin_is_named_after_the_portal(client, settings):
+    from tests.flows import admin_sign_in
+
     settings.PORTAL_NAME = "Aides aux études de l'Aude"
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     html = client.get(reverse("admin:index")).content.decode()
     assert "Aides aux études de l&#x27;Aude" in html and "Administration du portail" in html
     assert "Administration de Django" not in html and "Site d’administration de Django" not in html

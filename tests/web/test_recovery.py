@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from decisions.models import Letter
 from payments import services as pay
-from payments.models import Account, BalanceRequest, RepaymentOrder
+from payments.models import Account, BalanceRequest, LedgerEntry, RepaymentOrder
 from payments.notices import formal_notice_issue
 from tests.flows import PDF, decided_file, officer, user
 
@@ -187,6 +187,7 @@ def test_student_answer_after_the_month_is_refused(client, order, region):
 
 
 def test_other_students_get_404(client, order):
+    before = RepaymentOrder.objects.filter(pk=order.pk).values().get()
     client.force_login(user("intrus"))
     app_pk = order.application_id
     assert client.get(reverse("payments:balance_request", args=[app_pk])).status_code == 404
@@ -197,6 +198,7 @@ def test_other_students_get_404(client, order):
     # The owner cannot reach another file's order through their own page either.
     client.force_login(order.application.student)
     assert client.post(reverse("payments:student_orders", args=[app_pk]), {"order": "999999"}).status_code == 404
+    assert RepaymentOrder.objects.filter(pk=order.pk).values().get() == before  # no answer recorded
 
 
 # --- Officer ----------------------------------------------------------------------------------------
@@ -253,11 +255,16 @@ def test_officer_maintains_then_records_repayments(client, order, region):
 
 
 def test_other_authorities_officers_get_404(client, order):
+    before = (RepaymentOrder.objects.filter(pk=order.pk).values().get(),
+              Account.objects.filter(application=order.application).values().get(), LedgerEntry.objects.count())
     client.force_login(officer("aude"))
     assert client.get(reverse("payments:order_detail", args=[order.pk])).status_code == 404
     decide = {"action": "decide", "decide-outcome": "waive", "decide-note": "x", "decide-confirm": "on"}
     assert client.post(reverse("payments:order_detail", args=[order.pk]), decide).status_code == 404
     assert order.application.reference not in text(client.get(reverse("payments:orders")))
+    # Nothing waived, nothing booked.
+    assert (RepaymentOrder.objects.filter(pk=order.pk).values().get(),
+            Account.objects.filter(application=order.application).values().get(), LedgerEntry.objects.count()) == before
 
 
 def test_haute_garonne_breach(client):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
 from applications import services
 from applications.documents import required_kinds
-from applications.models import Application, DocumentRequest
+from applications.models import Application, DocumentRequest, Opinion
 from applications.states import State
 from schemes.models import Scheme
 from tests.files import PDF
@@ -122,8 +122,10 @@ def test_establishment_gives_opinion(client, actors):
     assert app.state == State.IN_INSTRUCTION and app.opinion.favourable is False
     validated = client.get(reverse("applications:establishment_queue") + "?onglet=valides")
     assert app.reference in validated.text
-    # A second opinion is refused (not a 500).
+    # A second opinion is refused (not a 500), and the first one stands.
     assert client.post(url, {"favourable": "1", "confirm": "on"}).status_code == 403
+    app.refresh_from_db()
+    assert app.state == State.IN_INSTRUCTION and (app.opinion.favourable, app.opinion.comment) == (False, "Projet flou")
 
 
 def test_other_establishment_gets_404(client, actors):
@@ -132,6 +134,8 @@ def test_other_establishment_gets_404(client, actors):
     url = reverse("applications:establishment_opinion", args=[app.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"favourable": "1", "confirm": "on"}).status_code == 404
+    app.refresh_from_db()
+    assert app.state == State.AWAITING_OPINION and not Opinion.objects.filter(application=app).exists()
 
 
 def test_officer_cannot_open_establishment_queue(client, actors):
@@ -338,6 +342,7 @@ def test_notes_are_private(client, actors):
     for who in ("other_officer", "staff"):
         client.force_login(actors[who])
         assert client.post(note_url, {"note-body": "intrusion"}).status_code == 404
+        assert not app.notes.filter(body="intrusion").exists()
         assert (
             client.get(reverse("applications:officer_application", args=[app.pk])).status_code
             == 404

@@ -254,6 +254,7 @@ def test_other_students_files_do_not_exist(client, draft):
     doc = services.document_add(
         application=draft, by=draft.student, kind="bank_details", upload=pdf()
     )
+    before = Application.objects.filter(pk=draft.pk).values().get()
     client.force_login(make_user("autre@example.org"))
     urls = [
         reverse("applications:student_application", args=[draft.pk]),
@@ -265,6 +266,7 @@ def test_other_students_files_do_not_exist(client, draft):
     for url in urls:
         assert client.get(url).status_code == 404, url
     assert client.post(step_url(draft, 1), IDENTITY).status_code == 404
+    assert Application.objects.filter(pk=draft.pk).values().get() == before
     client.logout()
     assert client.get(reverse("applications:document_download", args=[doc.pk])).status_code == 404
     assert client.get(step_url(draft, 1)).status_code == 302  # to the login page

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +21,18 @@ from .engine.parameters import PARAMETER_SPECS, ParameterError, parse_value
 class ReferenceVersionManager(models.Manager):
     ROW = 1
 
-    def current(self) -> uuid.UUID | None:
-        """The stamp, in one primary-key read; None when the row is missing (a flushed test
-        database): the caller then reads the tables themselves."""
-        return self.filter(pk=self.ROW).values_list("token", flat=True).first()
+    def current(self) -> object | None:
+        """The stamp (opaque: compare it, nothing else), in one primary-key read; None when the
+        row is missing (a flushed test database): the caller then reads the tables themselves.
+
+        Read on every simulation request, hence raw SQL: building the same query through the
+        ORM cost more CPU than the rest of the request (measured: 0.59 against 0.37 ms)."""
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [self.ROW])
+            row = cursor.fetchone()
+        return row[0] if row else None
 
     def bump(self) -> None:
         """Give the stamp a new value, in the writer's transaction: it is seen exactly when the

@@ -248,6 +248,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Only bench/web.py sets it: routes /bench/bare/, the bare view its figures are compared with.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -18,3 +19,9 @@ urlpatterns += i18n_patterns(
     path("", include("schemes.urls")),
     prefix_default_language=False,
 )
+
+# The benchmark's ceiling (bench/web.py sets BENCH_BARE_VIEW=1); never routed otherwise.
+if settings.BENCH_BARE_VIEW:
+    from aid_portal.bench import bare
+
+    urlpatterns.append(path("bench/bare/", bare))

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Application
+from .states import State
 
 # Rows fetched per round trip of the server-side cursor, and CSV rows per chunk sent.
 CHUNK_SIZE = 2000
@@ -55,6 +56,8 @@ def rows(applications: Iterable[Application]) -> Iterator[list]:
     from schemes.forms import AID_CHOICES
 
     aids = {code: str(label) for code, label in AID_CHOICES}
+    # Translated once: get_state_display() translates its lazy label again on every row.
+    states = {state.value: str(state.label) for state in State}
     if isinstance(applications, QuerySet):
         applications = applications.iterator(chunk_size=CHUNK_SIZE)
     for app in applications:
@@ -65,7 +68,7 @@ def rows(applications: Iterable[Application]) -> Iterator[list]:
             app.first_name or app.student.first_name,
             app.scheme.name,
             aids.get(app.aid, app.aid),
-            app.get_state_display(),
+            states.get(app.state, app.state),
             f"{app.academic_year}-{app.academic_year + 1}" if app.academic_year else "",
             app.establishment.name if app.establishment else "",
             submitted,

@@ -14,7 +14,7 @@ thrown away as a browser would write it to disk:
 - the payment run's listing as CSV (StreamingHttpResponse).
 
 Per export: the process's resident memory just before the download (after a first, empty
-download has loaded every module), its peak (getrusage ru_maxrss) and the difference, which is
+download has loaded every module), its peak (VmHWM) and the difference, which is
 what the download itself needed; the wall time and the size. Constant memory means the growth
 at 100,000 rows is about the one at 10,000 (the rows are read 2,000 at a time).
 
@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -109,8 +108,8 @@ def fill(rows: int) -> None:
     reference = RUN_REFERENCE.format(rows=rows)
     if PaymentRun.objects.filter(reference=reference).exists():
         return
-    kind = Instalment.Kind.ADVANCE if not PaymentRun.objects.filter(reference__startswith="BENCH-EXPORTS-").exists() \
-        else Instalment.Kind.BALANCE
+    earlier = PaymentRun.objects.filter(reference__startswith="BENCH-EXPORTS-").count()
+    kind = Instalment.Kind.BALANCE if earlier else Instalment.Kind.ADVANCE
     run = PaymentRun.objects.create(
         authority=scheme.authority, reference=reference, execution_date=date(2025, 10, 1), total=AMOUNT * rows,
         count=rows, sepa_xml="", created_by=officer,
@@ -120,7 +119,7 @@ def fill(rows: int) -> None:
     batch = []
     for decision_id, application_id in pairs.iterator(chunk_size=BATCH):
         batch.append(Instalment(
-            application_id=application_id, decision_id=decision_id, kind=kind, sequence=1 + (kind == "balance") * rows,
+            application_id=application_id, decision_id=decision_id, kind=kind, sequence=max(earlier, 1),
             label=f"Horizons {kind}", amount=AMOUNT, due_on=date(2025, 9, 1), status="paid", run=run,
         ))
         if len(batch) == BATCH:
@@ -130,9 +129,12 @@ def fill(rows: int) -> None:
 
 
 # --- Measuring one export (in its own process) ----------------------------------------------
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def _status_mib(field: str) -> float:
+    """VmRSS (resident now) or VmHWM (its peak) of this process. Not getrusage's ru_maxrss: on
+    Linux it survives fork and exec, so a child would report the parent's peak (the filling)."""
+    with open("/proc/self/status") as status:
+        line = next(x for x in status if x.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
 
 
 def measure(kind: str, rows: int) -> dict:
@@ -154,7 +156,7 @@ def measure(kind: str, rows: int) -> dict:
     fmt = "xlsx" if kind.endswith("xlsx") else "csv"
     warm = client.get(reverse(f"applications:officer_export_{fmt}"), {"q": "no-such-file"}, secure=True)
     b"".join(warm.streaming_content)
-    before = _rss_mib()
+    before = _status_mib("VmRSS")
     started = time.perf_counter()
     response = client.get(url, secure=True)
     size = lines = 0
@@ -163,11 +165,11 @@ def measure(kind: str, rows: int) -> dict:
         lines += chunk.count(b"\n")
     response.close()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mib("VmHWM")
     assert response.status_code == 200 and response.streaming, (kind, response.status_code)
     if kind != "queue_xlsx":
         # header + one line per file (+ the total line of the run listing)
-        assert lines == rows + 1 + (kind == "run_csv"), (kind, lines, rows)
+        assert lines == rows + 1 + (kind == "run_csv"), (kind, lines, rows, "use a fresh database")
     return {
         "export": kind, "rows": rows, "bytes": size, "seconds": round(seconds, 2),
         "rss_before_mib": round(before, 1), "peak_rss_mib": round(peak, 1),

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install system-check db run test bench lint
+.PHONY: install system-check db run test bench bench-web bench-exports lint
 
 install: system-check $(STAMP)
 
@@ -54,6 +54,16 @@ test: install
 bench: db
 	$(MANAGE) ensure_signing_certificate
 	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
+
+# The pages and the API under gunicorn + wrk beside a bare Django view (a few minutes). Needs
+# DATABASE_URL on PostgreSQL and wrk; migrates and seeds that database itself.
+bench-web: install
+	$(BIN)/python bench/web.py $(BENCH_ARGS)
+
+# Peak memory of the CSV/XLSX exports at 10,000 and 100,000 rows (throw-away SQLite without
+# DATABASE_URL; with it, a dedicated database).
+bench-exports: install
+	$(BIN)/python bench/exports.py $(BENCH_ARGS)
 
 # ruff, then the import contracts of pyproject.toml (the workflow's layers, the pure engine).
 lint: install

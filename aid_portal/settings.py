@@ -102,7 +102,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Persistent connections: opening one costs more than a whole simulation request. Each worker
+# keeps its connection for CONN_MAX_AGE seconds, checked before its first use in a request
+# (CONN_HEALTH_CHECKS), so a restarted PostgreSQL costs one failed check, never a 500. The
+# development server opens a thread per request, where a kept connection would only leak.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 600))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -339,6 +344,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# Only bench/web.py sets it: routes /bench/bare/, the bare view its figures are compared with.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

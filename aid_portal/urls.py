@@ -38,3 +38,9 @@ handler404 = "aid_portal.views.page_not_found"
 handler500 = "aid_portal.views.server_error"
 # allauth answers its rate limits (sign-in attempts) with ROOT_URLCONF.handler429 when set.
 handler429 = "aid_portal.views.too_many_requests"
+
+# The benchmark's ceiling (bench/web.py sets BENCH_BARE_VIEW=1); never routed otherwise.
+if settings.BENCH_BARE_VIEW:
+    from aid_portal.bench import bare
+
+    urlpatterns.append(path("bench/bare/", bare))

@@ -18,7 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from .engine.parameters import PARAMETER_SPECS
 from .importers import check_country, check_subdivision
-from .models import Authority, OdaCountry, Parameter, PartnerRegion, PegasusInstitution, Scheme, ZoningEntry
+from .models import (
+    Authority,
+    OdaCountry,
+    Parameter,
+    PartnerRegion,
+    PegasusInstitution,
+    ReferenceVersion,
+    Scheme,
+    ZoningEntry,
+)
 
 NEW_ROW_HELP = _(
     "Une nouvelle valeur est une NOUVELLE ligne, avec une date « en vigueur à partir du » "
@@ -228,3 +237,20 @@ class PegasusInstitutionAdmin(admin.ModelAdmin):
     list_filter = ["active", "country"]
     search_fields = ["name", "city", "country"]
     ordering = ["country", "name"]
+
+
+@admin.register(ReferenceVersion)
+class ReferenceVersionAdmin(admin.ModelAdmin):
+    """Read only: when the cached parameters and reference tables last changed. Every save of
+    the tables above bumps it; nobody edits it by hand."""
+
+    list_display = ["token", "changed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,12 +6,82 @@ or a new partner region is a new dated row, never a code change.
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .engine.parameters import PARAMETER_SPECS, ParameterError, parse_value
+
+
+# --- The version stamp of the data the simulator caches ---------------------------------------
+class ReferenceVersionManager(models.Manager):
+    ROW = 1
+
+    def current(self) -> object | None:
+        """The stamp (opaque: compare it, nothing else), in one primary-key read; None when the
+        row is missing (a flushed test database): the caller then reads the tables themselves.
+
+        Read on every simulation request, hence raw SQL: building the same query through the
+        ORM cost more CPU than the rest of the request (measured: 0.59 against 0.37 ms)."""
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [self.ROW])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def bump(self) -> None:
+        """Give the stamp a new value, in the writer's transaction: it is seen exactly when the
+        change it announces is. A random token, not a counter: a rolled-back bump hands its
+        value back, and a counter would give the next bump the same number for other data."""
+        if not self.filter(pk=self.ROW).update(token=uuid.uuid4(), changed_at=timezone.now()):
+            self.get_or_create(pk=self.ROW)
+
+
+class ReferenceVersion(models.Model):
+    """One row whose token changes whenever a parameter or a reference table changes.
+
+    Each web process keeps the parameters and reference tables in memory under the token it
+    read them with (schemes.selectors.reference_data) and compares it with this row on every
+    request: one indexed read instead of rebuilding ~300 objects."""
+
+    token = models.UUIDField(default=uuid.uuid4)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferenceVersionManager()
+
+    class Meta:
+        verbose_name = _("version des données de référence")
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M})"
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes bump the stamp too (the importers write with bulk_create and bulk_update);
+    save() and delete() do it through the signals of schemes.signals."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            ReferenceVersion.objects.bump()
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            ReferenceVersion.objects.bump()
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        count = super().bulk_update(objs, *args, **kwargs)
+        if count:
+            ReferenceVersion.objects.bump()
+        return count
 
 
 class Authority(models.Model):
@@ -67,6 +137,8 @@ class Parameter(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         ordering = ["scheme__code", "key", "valid_from"]
         verbose_name = _("paramètre daté")
@@ -93,7 +165,7 @@ class Parameter(models.Model):
             raise ValidationError({field: str(exc)}) from exc
 
 
-class ValidityQuerySet(models.QuerySet):
+class ValidityQuerySet(VersionedQuerySet):
     def valid_on(self, day):
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 

@@ -1,8 +1,11 @@
 """Reads: dated parameters and reference tables, and the facts the engine needs.
 
-Everything a batch needs is loaded up front in a fixed number of queries (parameters: one;
-zoning: one for all the communes of the batch; partner regions and ODA list: one each), so a
-batch of 10,000 simulations costs the same handful of queries as one.
+The parameters and the three reference tables are small (a few hundred rows) and change a few
+times a year, but rebuilding them took most of a simulation request. Each process therefore
+keeps them in memory under the version stamp it read them with (models.ReferenceVersion), and
+every call compares that stamp with the database's: one primary-key read, whatever the batch.
+Any write to those tables bumps the stamp (schemes.signals, VersionedQuerySet), in the writer's
+transaction, so the next request of every process sees the change.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from .engine.parameters import ParameterTimeline
 from .facts import (
@@ -23,19 +27,16 @@ from .facts import (
     OtherAid,
     PriorAward,
 )
-from .inputs import AudeIn, CaseIn, HauteGaronneIn, HorizonsIn, InvalidInput
-from .models import OdaCountry, Parameter, PartnerRegion, ZoningEntry
+from .inputs import CaseIn, HauteGaronneIn, HorizonsIn, InvalidInput
+from .models import OdaCountry, Parameter, PartnerRegion, ReferenceVersion, ZoningEntry
 
 
 def parameter_timelines(schemes: Iterable[str] | None = None) -> dict[str, ParameterTimeline]:
-    """Every dated value of the given schemes (all when None), one query."""
-    rows = Parameter.objects.select_related("scheme").order_by("scheme__code", "key", "valid_from")
-    if schemes is not None:
-        rows = rows.filter(scheme__code__in=list(schemes))
-    grouped: dict[str, list] = defaultdict(list)
-    for row in rows:
-        grouped[row.scheme.code].append((row.key, row.valid_from, row.value))
-    return {code: ParameterTimeline.from_raw(code, items) for code, items in grouped.items()}
+    """Every dated value of the given schemes (all when None), from the process cache."""
+    timelines = reference_data().timelines
+    if schemes is None:
+        return dict(timelines)
+    return {code: timelines[code] for code in schemes if code in timelines}
 
 
 @dataclass(frozen=True)
@@ -77,26 +78,70 @@ class ReferenceTables:
         return any(dated.covers(on) for dated in self.oda.get(country, ()))
 
 
-def reference_tables(cases: Sequence[CaseIn]) -> ReferenceTables:
+def reference_tables(cases: Sequence[CaseIn] = ()) -> ReferenceTables:
+    """Every row of the zoning, partner regions and ODA tables, from the process cache. Shared
+    by every caller of the process: read it, never change it. (`cases` is what the tables were
+    once filtered by; the whole tables are now read once per version.)"""
+    return reference_data().tables
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    timelines: dict[str, ParameterTimeline]
+    tables: ReferenceTables
+
+
+class ReferenceCache:
+    """The parameters and reference tables as one process last read them, with the stamp they
+    were read under. Each web worker holds one (PROCESS_CACHE); nothing but the stamp in the
+    database tells it to reload, so a change made through any worker reaches all of them."""
+
+    def __init__(self) -> None:
+        # (token, data), replaced as a whole: a reader never sees half of it.
+        self._held: tuple[Any, ReferenceData] | None = None
+
+    def get(self) -> ReferenceData:
+        """The data in force in the database: one query when this process holds the current
+        version, four more when it does not.
+
+        The stamp is read before the tables: a change committed in between is then held under
+        the older stamp and reloaded at the next call, never the reverse."""
+        token = ReferenceVersion.objects.current()
+        held = self._held
+        if held is not None and token is not None and held[0] == token:
+            return held[1]
+        data = ReferenceData(timelines=_load_timelines(), tables=_load_tables())
+        if token is not None:
+            self._held = (token, data)
+        return data
+
+
+PROCESS_CACHE = ReferenceCache()
+
+
+def reference_data() -> ReferenceData:
+    return PROCESS_CACHE.get()
+
+
+def _load_timelines() -> dict[str, ParameterTimeline]:
+    rows = Parameter.objects.order_by("scheme__code", "key", "valid_from").values_list(
+        "scheme__code", "key", "valid_from", "value"
+    )
+    grouped: dict[str, list] = defaultdict(list)
+    for code, key, valid_from, value in rows:
+        grouped[code].append((key, valid_from, value))
+    return {code: ParameterTimeline.from_raw(code, items) for code, items in grouped.items()}
+
+
+def _load_tables() -> ReferenceTables:
     tables = ReferenceTables()
-    communes = {
-        c.internship.commune_insee if isinstance(c, HauteGaronneIn) else c.internship.supervisor_commune_insee
-        for c in cases
-        if isinstance(c, (HauteGaronneIn, AudeIn)) and c.internship.zone is None
-    }
-    if communes:
-        for row in ZoningEntry.objects.filter(commune_insee__in=communes).order_by("-valid_from"):
-            tables.zoning.setdefault(row.commune_insee, []).append(
-                _ZoneRow(row.valid_from, row.valid_to, row.category)
-            )
-    horizons = [c for c in cases if isinstance(c, HorizonsIn)]
-    if any(c.mobility.partner_region is None for c in horizons):
-        tables.partners = [
-            (p.country, p.subdivision, _Dated(p.valid_from, p.valid_to)) for p in PartnerRegion.objects.all()
-        ]
-    if any(c.mobility.oda_country is None for c in horizons):
-        for row in OdaCountry.objects.all():
-            tables.oda.setdefault(row.country, []).append(_Dated(row.valid_from, row.valid_to))
+    for row in ZoningEntry.objects.order_by("commune_insee", "-valid_from"):
+        tables.zoning.setdefault(row.commune_insee, []).append(_ZoneRow(row.valid_from, row.valid_to, row.category))
+    tables.partners = [
+        (p.country, p.subdivision, _Dated(p.valid_from, p.valid_to)) for p in PartnerRegion.objects.all()
+    ]
+    for row in OdaCountry.objects.all():
+        tables.oda.setdefault(row.country, []).append(_Dated(row.valid_from, row.valid_to))
     return tables
 
 

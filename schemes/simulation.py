@@ -3,8 +3,9 @@
     results = simulate_batch(payloads, today=...)
 
 Validates every case first; if any is invalid, raises InvalidInput listing every problem (with
-`[i].` in front of each field path for arrays) and computes nothing. Otherwise loads the
-parameters and reference tables once and runs the engine on each case.
+`[i].` in front of each field path for arrays) and computes nothing. Otherwise reads the
+parameters and reference tables once (from the process cache: schemes.selectors.reference_data)
+and runs the engine on each case.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from .engine import Verdict, evaluate
 from .inputs import CaseIn, InvalidInput, parse_case
-from .selectors import check_rules_in_force, facts_from_case, parameter_timelines, reference_tables
+from .selectors import check_rules_in_force, facts_from_case, reference_data
 
 
 def validate_batch(payloads: Sequence[Any], *, indexed: bool) -> list[CaseIn]:
@@ -34,8 +35,8 @@ def validate_batch(payloads: Sequence[Any], *, indexed: bool) -> list[CaseIn]:
 
 
 def verdicts_for(cases: Sequence[CaseIn], *, today: date, indexed: bool = False) -> list[Verdict]:
-    timelines = parameter_timelines({c.scheme for c in cases})
-    tables = reference_tables(cases)
+    data = reference_data()
+    timelines, tables = data.timelines, data.tables
     facts, errors = [], []
     for index, case in enumerate(cases):
         item = facts_from_case(case, today=today, tables=tables)

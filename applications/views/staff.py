@@ -13,7 +13,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -158,31 +158,40 @@ class OfficerQueueView(StaffAccess, TemplateView):
 
 
 class ExportView(StaffAccess, View):
+    """The queue under the screen's filters, streamed (see applications.exports)."""
+
     permission_required = "accounts.officer_space"
-    render = None
-    content_type = ""
     extension = ""
+
+    def respond(self, applications, filename: str):
+        raise NotImplementedError
 
     def get(self, request):
         applications = queues.officer_queue(
             user=request.user, filters=_filter_form(request).filters, today=timezone.localdate()
         )
-        response = HttpResponse(self.render(applications), content_type=self.content_type)
-        name = f"demandes-{timezone.localdate():%Y%m%d}.{self.extension}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return self.respond(applications, f"demandes-{timezone.localdate():%Y%m%d}.{self.extension}")
 
 
 class CsvExportView(ExportView):
-    render = staticmethod(exports.applications_csv)
-    content_type = "text/csv; charset=utf-8"
     extension = "csv"
+
+    def respond(self, applications, filename):
+        response = StreamingHttpResponse(
+            exports.applications_csv_stream(applications), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class XlsxExportView(ExportView):
-    render = staticmethod(exports.applications_xlsx)
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     extension = "xlsx"
+
+    def respond(self, applications, filename):
+        return FileResponse(
+            exports.applications_xlsx_file(applications), as_attachment=True, filename=filename,
+            content_type=exports.XLSX_CONTENT_TYPE,
+        )
 
 
 # --- Officer file page and its actions -----

@@ -1,6 +1,7 @@
 """The admin of the schemes' data: every page opens, ill-shaped parameters are refused with a
 form error, and a new dated value changes the answers from its date on and not before."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -186,6 +187,19 @@ def test_new_dated_rate_applies_from_its_date_and_not_before(admin_client, horiz
     assert Decimal(simulate_one(on_the_day, today=today)["amount"]) == 16 * Decimal("80.00")
     result = simulate_one(before, today=today)
     assert (result["weeks"], result["amount"]) == (16, "1120.00")
+
+
+def test_an_admin_correction_is_answered_by_the_next_api_request(admin_client, horizons):
+    # The API process already holds the parameters in memory; the admin's save bumps the
+    # version stamp, which the next request compares before answering.
+    case = json.dumps(grant(date(2027, 9, 6), date(2027, 12, 24)))
+    simulate = lambda: admin_client.post("/api/v1/simulate", case, content_type="application/json").json()  # noqa: E731
+    assert simulate()["amount"] == "1120.00"
+    rate = Parameter.objects.filter(scheme=horizons, key="weekly_rate").latest("valid_from")
+    url = reverse("admin:schemes_parameter_change", args=[rate.pk])
+    response = admin_client.post(url, {"value": '"75.00"', "source": "correction"})
+    assert response.status_code == 302, form_errors(response)
+    assert simulate()["amount"] == "1200.00"
 
 
 def test_partner_region_form_checks_codes(admin_client):

@@ -182,8 +182,10 @@ def test_csv_listing_is_excel_ready_and_formula_safe(client, region, granted):
     Application.objects.filter(pk=granted.pk).update(account_holder='=HYPERLINK("http://evil")')
     response = client.get(reverse("payments:run_listing_csv", args=[run.pk]))
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment;")
-    assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert response.streaming
+    content = response.getvalue()
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Référence du dossier"
     assert rows[1] == [
         granted.reference,

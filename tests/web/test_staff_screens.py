@@ -375,11 +375,12 @@ def test_csv_export_honours_filters_and_neutralises_formulas(client, actors):
     response = client.get(reverse("applications:officer_export_csv"), {"state": "in_instruction"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    content = response.getvalue()
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Référence"
     assert [r[0] for r in rows[1:]] == [evil.reference]
-    assert plain.reference not in response.content.decode()
+    assert plain.reference not in content.decode()
     name = rows[1][1]
     assert name.startswith("'") and "HYPERLINK" in name
     assert rows[1][2] == "Léa"
@@ -395,7 +396,8 @@ def test_xlsx_export_honours_filters_and_neutralises_formulas(client, actors):
     client.force_login(actors["officer"])
     response = client.get(reverse("applications:officer_export_xlsx"), {"q": "hyperlink"})
     assert response.status_code == 200
-    ws = load_workbook(io.BytesIO(response.content)).active
+    assert response["Content-Disposition"].startswith("attachment;")
+    ws = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "Référence"
     assert [r[0] for r in rows[1:]] == [evil.reference]
@@ -405,11 +407,48 @@ def test_xlsx_export_honours_filters_and_neutralises_formulas(client, actors):
     assert float(rows[1][9]) == 1120.0
 
 
+def test_csv_export_streams_in_chunks_with_a_fixed_number_of_queries(client, actors, monkeypatch):
+    from django.db import connection
+    from django.db.models import QuerySet
+    from django.test.utils import CaptureQueriesContext
+
+    from applications import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(exports, "CSV_ROWS_PER_CHUNK", 2)
+    chunk_sizes = []
+    iterator = QuerySet.iterator
+
+    def spy(self, chunk_size=None):
+        chunk_sizes.append(chunk_size)
+        return iterator(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", spy)
+    client.force_login(actors["officer"])
+
+    def export() -> tuple[int, list[bytes]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("applications:officer_export_csv"))
+            assert response.streaming
+            chunks = list(response.streaming_content)
+        return len(captured), chunks
+
+    submitted(actors)
+    few, _ = export()
+    for _ in range(9):
+        submitted(actors)
+    many, chunks = export()
+    assert few == many
+    assert chunk_sizes == [3, 3]
+    assert len(chunks) == 6  # 10 rows, 2 a chunk, and the last (empty) one
+    assert len(b"".join(chunks).decode("utf-8-sig").splitlines()) == 11
+
+
 def test_exports_are_scoped_to_the_authority(client, actors):
     app = in_instruction(actors)
     client.force_login(actors["other_officer"])
     response = client.get(reverse("applications:officer_export_csv"))
-    assert response.status_code == 200 and app.reference not in response.content.decode()
+    assert response.status_code == 200 and app.reference not in response.getvalue().decode()
     client.force_login(actors["staff"])
     assert client.get(reverse("applications:officer_export_csv")).status_code == 403
     assert Application.objects.count() == 1

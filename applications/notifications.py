@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from . import deadlines
 from .models import Application
 
 SUBJECTS = {
@@ -13,8 +14,6 @@ SUBJECTS = {
     "opinion_given": _("Votre établissement a validé votre demande %(ref)s"),
     "documents_requested": _("Pièces à fournir pour votre demande %(ref)s"),
     "documents_reminder": _("Rappel : pièces à fournir avant le %(due)s (demande %(ref)s)"),
-    "rejected_incomplete": _("Votre demande %(ref)s est rejetée : dossier incomplet"),
-    "closed": _("Votre demande %(ref)s est classée sans suite"),
     "withdrawn": _("Votre demande %(ref)s est retirée"),
     "message": _("Nouveau message sur votre demande %(ref)s"),
     "student_message": _("Message de l'étudiant sur le dossier %(ref)s"),
@@ -30,20 +29,17 @@ BODIES = {
         "Bonjour,\n\nVotre établissement a donné son avis et validé votre demande %(ref)s, "
         "qui est transmise à %(authority)s pour instruction.\n"
     ),
+    # Art. L114-5 CRPA: the request lists the missing or non-conforming items and the deadline.
     "documents_requested": _(
-        "Bonjour,\n\n%(authority)s vous demande des pièces pour votre demande %(ref)s :\n\n%(message)s\n\n"
-        "Vous avez jusqu'au %(due)s inclus pour les déposer sur le portail. Passé ce délai, "
-        "le dossier incomplet sera rejeté.\n"
+        "Bonjour,\n\n%(authority)s vous demande des pièces pour votre demande %(ref)s.\n\n"
+        "Pièces manquantes ou non conformes :\n%(items)s\n\n%(message)s\n\n"
+        "Vous avez jusqu'au %(due)s inclus pour les déposer sur le portail, ou pour expliquer à la place "
+        "de chacune pourquoi vous ne pouvez pas la fournir. %(consequence)s\n"
     ),
     "documents_reminder": _(
         "Bonjour,\n\nDes pièces manquent encore à votre demande %(ref)s. Vous avez jusqu'au %(due)s "
-        "inclus pour les déposer sur le portail ; passé ce délai, le dossier sera rejeté.\n"
+        "inclus pour les déposer sur le portail. %(consequence)s\n"
     ),
-    "rejected_incomplete": _(
-        "Bonjour,\n\nLes pièces demandées pour votre demande %(ref)s n'ont pas été reçues dans le délai "
-        "de deux mois (au plus tard le %(due)s). Le dossier incomplet est rejeté.\n"
-    ),
-    "closed": _("Bonjour,\n\nVotre demande %(ref)s est classée sans suite. Motif : %(reason)s\n"),
     "withdrawn": _("Bonjour,\n\nVotre demande %(ref)s a été retirée à votre demande.\n"),
     "message": _("Bonjour,\n\nUn nouveau message a été déposé sur votre demande %(ref)s. Connectez-vous au portail pour le lire.\n"),
     "student_message": _("Bonjour,\n\nL'étudiant a déposé un message sur le dossier %(ref)s. Connectez-vous au portail pour le lire.\n"),
@@ -53,6 +49,14 @@ BODIES = {
         "le reversement sera exigé.\n"
     ),
 }
+
+
+def _consequence(application: Application) -> str:
+    """What happens when a document request's deadline passes: Horizons Art. 5 rejects the file;
+    the other texts have no such rule, so the file only waits."""
+    if deadlines.rejects_incomplete(application.scheme.code):
+        return str(_("Passé ce délai, le dossier incomplet fera l'objet d'une décision de rejet (art. 5 du règlement)."))
+    return str(_("Passé ce délai, votre dossier restera en attente de ces pièces et ne pourra pas être présenté à la décision."))
 
 
 def application_mail_send(*, application: Application, kind: str, **extra: str) -> int:
@@ -75,6 +79,8 @@ def application_mail_send(*, application: Application, kind: str, **extra: str) 
         "reason": application.closing_reason,
         "message": "",
         "due": "",
+        "items": "",
+        "consequence": _consequence(application),
         **extra,
     }
     return send_mail(

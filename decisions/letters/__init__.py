@@ -4,9 +4,9 @@ appeals and reported changes are issued by decisions.tasks after commit; the stu
 Aude agreement or a Haute-Garonne commitment online.
 
 A letter's context is pure JSON data and is stored with it; rendering the stored context again
-gives the same PDF byte for byte (`letter_render_pdf`). Letters are dated the day of the decision
-and sent that day; that date is the notification from which the 2-month appeal period runs
-(Horizons Art. 8 and 13).
+gives the same PDF byte for byte (`letter_render_pdf`). Letters are dated the day of the decision;
+the 2-month appeal period runs from their notification, the day they are made available and
+e-mailed (Horizons Art. 8 and 13).
 """
 
 from .context import *  # noqa: F403

@@ -21,9 +21,14 @@ SUBJECTS = {
 }
 
 BODIES = {
+    # Art. L112-11 and R112-11-1 CRPA: the electronic acknowledgement of receipt.
     "submitted": _(
-        "Bonjour,\n\nVotre demande %(ref)s (%(scheme)s) a été déposée le %(date)s.\n"
-        "Conservez ce message : il fait foi du dépôt de votre demande.\n"
+        "Bonjour,\n\nACCUSÉ DE RÉCEPTION ÉLECTRONIQUE\n\n"
+        "Votre demande %(ref)s (%(scheme)s) a été reçue le %(received)s.\n\n"
+        "Service chargé du dossier : %(service)s\n%(contacts)s\n\n"
+        "%(silence)s\n\n"
+        "Conservez ce message : il fait foi du dépôt de votre demande. L'accusé de réception est aussi "
+        "téléchargeable en PDF sur la page de votre dossier.\n"
     ),
     "opinion_given": _(
         "Bonjour,\n\nVotre établissement a donné son avis et validé votre demande %(ref)s, "
@@ -49,6 +54,37 @@ BODIES = {
         "le reversement sera exigé.\n"
     ),
 }
+
+
+def silence_sentence(receipt: dict) -> str:
+    """The consequence of the administration's silence (art. L231-4 3° CRPA), as the
+    acknowledgement states it."""
+    return str(_(
+        "À défaut de décision dans un délai de %(m)d mois à compter de la réception de votre demande complète, "
+        "celle-ci sera réputée rejetée (article L231-4 du code des relations entre le public et "
+        "l'administration). Vous pourrez alors former un recours gracieux ou saisir le tribunal administratif "
+        "dans les deux mois. Si des pièces manquent, le service vous les demandera et le délai ne courra "
+        "qu'à compter de leur réception (article L114-5)."
+    ) % {"m": receipt["silence_months"]})
+
+
+def receipt_mail_fields(receipt: dict) -> dict[str, str]:
+    """The acknowledgement's fields for the `submitted` e-mail."""
+    from datetime import datetime
+
+    authority = receipt["authority"]
+    contacts = [*authority["address_lines"]]
+    if authority["email"]:
+        contacts.append(str(_("Courriel : %(e)s")) % {"e": authority["email"]})
+    if authority["phone"]:
+        contacts.append(str(_("Téléphone : %(p)s")) % {"p": authority["phone"]})
+    received = datetime.fromisoformat(receipt["received_at"])
+    return {
+        "received": received.strftime("%d/%m/%Y %H:%M"),
+        "service": f"{authority['service']} – {authority['name']}",
+        "contacts": "\n".join(contacts),
+        "silence": silence_sentence(receipt),
+    }
 
 
 def _consequence(application: Application) -> str:

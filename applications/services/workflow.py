@@ -23,6 +23,8 @@ from .. import deadlines
 from ..documents import ALLOWED_TYPES, KINDS, MAX_UPLOAD_BYTES
 from ..events import event_record, transition_recorded
 from ..models import Application, Document, DocumentRequest, Message, Note, Opinion
+from ..notifications import receipt_mail_fields
+from ..receipts import receipt_context
 from ..selectors import (
     application_verdict,
     application_verdict_or_errors,
@@ -168,8 +170,12 @@ def application_submit(*, application: Application, by, today: date | None = Non
         app.estimate_eligible, app.estimate_amount = verdict.eligible, verdict.amount
         prefix = REFERENCE_PREFIX.get(app.scheme.code, "XX")
         app.reference = f"{prefix}-{app.academic_year}-{app.pk:06d}"
-        _transition(app, "submit", by=by, payload={"eligible": verdict.eligible, "amount": str(verdict.amount)})
-        _notify(app, "submitted")
+        # Art. L112-11 CRPA: the electronic acknowledgement of receipt, fixed now and kept in the
+        # event (applications/receipts.py); the e-mail and the PDF on the file page both read it.
+        receipt = receipt_context(application=app)
+        _transition(app, "submit", by=by,
+                    payload={"eligible": verdict.eligible, "amount": str(verdict.amount), "receipt": receipt})
+        _notify(app, "submitted", **receipt_mail_fields(receipt))
     return app
 
 

@@ -14,7 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from applications.deadlines import appeal_deadline
 from applications.models import Application
@@ -164,6 +167,13 @@ def _decision_part(application: Application, decision: Decision, notified_on: da
             "last_day": _iso(appeal_deadline(notified_on)),
         },
     }
+    if result:
+        # CRPA L311-3-1: a decision taken on the basis of an algorithmic treatment says so, and
+        # where the student can obtain its rules and parameters (R311-3-1-1 and 2).
+        with override("fr"):
+            path = reverse("schemes:rules", args=[application.scheme.code])
+        part["algorithm"] = {"url": f"{settings.PORTAL_URL}{path}",
+                             "engine_version": str(snapshot.get("engine_version") or "")}
     previous = decision.supersedes
     if previous is not None:
         part["previous"] = {"amount": fmt(previous.amount), "decided_on": _iso(previous.decided_on),

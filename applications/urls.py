@@ -1,8 +1,9 @@
-from .views import staff, student, student_draft
+from .views import privacy, staff, student, student_draft
 
 app_name = "applications"
 urlpatterns = [
     *student_draft.urlpatterns,
     *student.urlpatterns,
     *staff.urlpatterns,
+    *privacy.urlpatterns,
 ]

@@ -224,6 +224,16 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portail des aides aux études <noreply@localhost>")
+# The portal's public address, printed in letters (where the rules of the engine are published,
+# CRPA R311-3-1-1) and in the information notice on personal data.
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")
+# Personal data of a file that was never paid (rejected, rejected as incomplete, closed,
+# withdrawn, or a draft left untouched) are minimised this long after the file's last change
+# (aid_portal.archive; stated in the notice at /donnees-personnelles/). Two years covers the
+# appeal periods (2 months for the recours gracieux, then 2 months for the tribunal after its
+# answer) and a new application the next academic year. Applies from 1 September 2026.
+RETENTION_NEVER_PAID_MONTHS = env.int("RETENTION_NEVER_PAID_MONTHS", default=24)
+RETENTION_NEVER_PAID_FROM = env.str("RETENTION_NEVER_PAID_FROM", default="2026-09-01")
 
 # --- Treasury: the ordering account of SEPA credit transfers (payments runs) -------------
 # The demo defaults are a syntactically valid test account; production sets the paying

@@ -3,6 +3,9 @@ and the error pages (in the portal's layout, in the user's language)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.conf import settings
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -28,8 +31,15 @@ def accessibility(request):
 
 
 def personal_data(request):
+    """The information notice on personal data (GDPR Art. 13): public, linked from the footer and
+    from every form that collects personal data (sign-up, sign-in, the application's steps, the
+    simulator); it states the retention rules aid_portal.archive applies."""
     schemes = Scheme.objects.select_related("authority").order_by("code")
-    return render(request, "legal/personal_data.html", {"schemes": schemes})
+    return render(request, "legal/personal_data.html", {
+        "schemes": schemes,
+        "never_paid_months": settings.RETENTION_NEVER_PAID_MONTHS,
+        "never_paid_from": date.fromisoformat(settings.RETENTION_NEVER_PAID_FROM),
+    })
 
 
 def contact(request):

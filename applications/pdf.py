@@ -63,6 +63,7 @@ TEMPLATES = {
     "appeal_reopened": "letters/appeal_reopened.html",
     "amendment": "letters/amendment.html",
     "change_refused": "letters/change_refused.html",
+    "receipt": "letters/receipt.html",
 }
 
 HARFBUZZ_SUBSET_MISSING = (
@@ -172,6 +173,11 @@ def render_amendment_html(context: dict[str, Any]) -> str:
 
 def render_change_refused_html(context: dict[str, Any]) -> str:
     return render_letter_html(TEMPLATES["change_refused"], context)
+
+
+def render_receipt_html(context: dict[str, Any]) -> str:
+    """The acknowledgement of receipt (applications/receipts.py), from its stored context."""
+    return render_letter_html(TEMPLATES["receipt"], context)
 
 
 RENDERERS = {

@@ -80,12 +80,26 @@ def _open_request_due_within(today: date, window: timedelta):
     )
 
 
+def _open_request_overdue(today: date):
+    return (
+        DocumentRequest.objects.filter(
+            application=OuterRef("pk"), answered_at__isnull=True, expired_at__isnull=True
+        )
+        .annotate(deadline_on=Coalesce("extended_to", "due_on"))
+        .filter(deadline_on__lt=today)
+    )
+
+
 def officer_queue(
     *, user, filters: dict[str, Any], today: date, with_state: bool = True
 ) -> QuerySet[Application]:
     """The officer's files, filtered (already validated values, see staff_forms.QueueFilterForm)
-    and sorted by submission date, oldest first (files are instructed in order of arrival)."""
-    qs = officer_applications(user=user)
+    and sorted by submission date, oldest first (files are instructed in order of arrival).
+
+    `overdue` marks a file whose document request is past its deadline and still unanswered.
+    Horizons files are rejected the day after (Art. 5, sweeps.incomplete_files_reject); the Aude
+    and Haute-Garonne texts have no such rule, so theirs wait here, flagged, for an officer."""
+    qs = officer_applications(user=user).annotate(overdue=Exists(_open_request_overdue(today)))
     if with_state and filters.get("state"):
         qs = qs.filter(state=filters["state"])
     if filters.get("year"):
@@ -96,6 +110,8 @@ def officer_queue(
         qs = qs.filter(scheme=filters["scheme"])
     if filters.get("aid"):
         qs = qs.filter(aid=filters["aid"])
+    if filters.get("overdue"):
+        qs = qs.filter(overdue=True)
     if filters.get("due_soon"):
         qs = qs.filter(Exists(_open_request_due_within(today, DUE_SOON)))
     qs = search_files(qs, filters.get("q") or "")

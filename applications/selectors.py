@@ -54,4 +54,18 @@ def document_requests_open(*, application: Application) -> QuerySet[DocumentRequ
 
 def required_document_kinds(*, application: Application) -> tuple[str, ...]:
     student = (application.data or {}).get("student") or {}
-    return required_kinds(application.scheme.code, scholarship_holder=student.get("scholarship_holder"))
+    return required_kinds(application.scheme.code, scholarship_holder=student.get("scholarship_holder"),
+                          aid=application.aid or "")
+
+
+def documents_to_renew(*, application: Application, today: date) -> list[str]:
+    """Kinds on file that the scheme's text asks to renew each year and whose copy predates the
+    academic year of `today` (Aude: the schooling certificate)."""
+    from schemes.engine.durations import academic_year_start
+
+    from .documents import RENEWED_EACH_YEAR
+
+    year_start = date(academic_year_start(today), 9, 1)
+    on_file = documents_current(application=application)
+    return [k for k in RENEWED_EACH_YEAR.get(application.scheme.code, ())
+            if k in on_file and on_file[k].uploaded_at.date() < year_start]

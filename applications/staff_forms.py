@@ -42,6 +42,7 @@ class QueueFilterForm(forms.Form):
         label=_("Aide"), required=False, choices=[("", _("Toutes"))] + list(AID_CHOICES)
     )
     due_soon = forms.BooleanField(label=_("Échéance proche (14 jours)"), required=False)
+    overdue = forms.BooleanField(label=_("Pièces attendues, délai dépassé"), required=False)
 
     def __init__(self, *args, years: list[int], schemes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +88,12 @@ class DocumentRequestForm(forms.Form):
         label=_("Message à l'étudiant"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
     confirm = forms.BooleanField(label=CONFIRM_LABEL, required=True)
+
+    def __init__(self, *args, kinds: tuple[str, ...] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the pieces the scheme's text requires of this file may hold it up (L114-5 CRPA).
+        if kinds is not None:
+            self.fields["items"].choices = [(k, KINDS[k]) for k in kinds]
 
 
 class ExtendForm(forms.Form):

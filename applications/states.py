@@ -34,8 +34,10 @@ UNDECIDED = (
 )
 # States in which the file is the authority's to instruct.
 INSTRUCTION = (State.IN_INSTRUCTION, State.AWAITING_DOCUMENTS, State.READY_FOR_DECISION)
-# A decision has been taken: an appeal (Art. 13) or a reported change (Art. 10) may follow.
-DECIDED = (State.GRANTED, State.REJECTED)
+# Art. 13 (and art. L411-2 CRPA for the départements): a recours gracieux lies against every
+# decision of the authority, a rejection for incompleteness, a closure or a cancellation as much
+# as a commission's. Upholding it returns the file to the state it was appealed from.
+APPEALABLE = (State.GRANTED, State.REJECTED, State.REJECTED_INCOMPLETE, State.CLOSED, State.CANCELLED)
 FINAL = (State.CLOSED, State.REJECTED_INCOMPLETE, State.WITHDRAWN, State.CANCELLED)
 
 # (transition, sources, target(s), actor role, label)
@@ -49,8 +51,8 @@ TRANSITIONS = [
     ("close", list(INSTRUCTION), [State.CLOSED], "officer", _("Classer sans suite")),
     ("withdraw", list(UNDECIDED), [State.WITHDRAWN], "student", _("Retirer la demande")),
     ("decide", [State.READY_FOR_DECISION], [State.GRANTED, State.REJECTED], "officer", _("Décider (clôture de la séance)")),
-    ("appeal", list(DECIDED), [State.UNDER_APPEAL], "student", _("Former un recours gracieux")),
-    ("uphold", [State.UNDER_APPEAL], [State.GRANTED, State.REJECTED], "officer", _("Maintenir la décision")),
+    ("appeal", list(APPEALABLE), [State.UNDER_APPEAL], "student", _("Former un recours gracieux")),
+    ("uphold", [State.UNDER_APPEAL], list(APPEALABLE), "officer", _("Maintenir la décision")),
     ("reopen", [State.UNDER_APPEAL], [State.IN_INSTRUCTION], "officer", _("Réformer : rouvrir l'instruction")),
     ("cancel", [State.GRANTED], [State.CANCELLED], "officer", _("Annuler l'aide (annulation de la mobilité)")),
 ]

@@ -48,6 +48,24 @@ class MultipleFileField(forms.FileField):
 MAX_APPEAL_FILES = 5
 
 
+class PaperAppealForm(forms.Form):
+    """An appeal received by post, recorded by an officer on its day of receipt (Art. 13)."""
+
+    received_on = forms.DateField(
+        label=_("Reçu le"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Date de réception du courrier (cachet du service) : le délai de recours s'apprécie à cette date."),
+        error_messages={"required": _("Indiquez la date de réception."), "invalid": _("Date invalide.")},
+    )
+    grounds = forms.CharField(
+        label=_("Motifs du recours (résumé ou transcription)"), widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Résumez les motifs du recours.")},
+    )
+    confirm = _confirm(_("Je confirme enregistrer ce recours reçu par courrier."))
+
+    def service_kwargs(self) -> dict:
+        return {"received_on": self.cleaned_data["received_on"], "grounds": self.cleaned_data["grounds"]}
+
+
 class AppealForm(forms.Form):
     grounds = forms.CharField(
         label=_("Motifs de votre recours"),

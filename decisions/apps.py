@@ -9,3 +9,12 @@ class DecisionsConfig(AppConfig):
 
     name = "decisions"
     verbose_name = _("Décisions")
+
+    def ready(self) -> None:
+        # A file rejected as incomplete or classé sans suite (applications) gets its decision act
+        # and letter here (Art. 8): applications sends the signal, never imports this app.
+        from applications.signals import file_rejected
+
+        from .receivers import decision_act_on_file_rejected
+
+        file_rejected.connect(decision_act_on_file_rejected, dispatch_uid="decisions.decision_act_on_file_rejected")

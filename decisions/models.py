@@ -91,6 +91,9 @@ class Decision(models.Model):
         INITIAL = "initial", _("Décision initiale")
         APPEAL = "appeal", _("Décision sur recours gracieux")
         AMENDMENT = "amendment", _("Décision modificative (art. 10)")
+        # Decisions taken without the commission (Art. 8: every rejection is a motivated decision).
+        INCOMPLETE = "incomplete", _("Rejet pour dossier incomplet (art. 5)")
+        CLOSURE = "closure", _("Classement sans suite")
 
     application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="decisions")
     session = models.ForeignKey(CommissionSession, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
@@ -103,8 +106,11 @@ class Decision(models.Model):
     act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
     snapshot = models.JSONField(_("données de calcul"))
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
+    # Art. 13: the appeal period runs from the notification to the student: the day the letter is
+    # made available on the portal and e-mailed (decisions.letters), or a receipt an officer records.
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None for the daily sweep's rejections of incomplete files (no one signs them in person).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -175,7 +181,12 @@ class Appeal(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
     grounds = models.TextField(_("motifs du recours"))
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filed_on = models.DateField(_("déposé le"))
+    # The day the authority received it: filed online, or the receipt of a paper appeal recorded
+    # by an officer (`on_paper`); its timeliness is judged on that day (Art. 13).
+    filed_on = models.DateField(_("reçu le"))
+    on_paper = models.BooleanField(_("reçu par courrier"), default=False)
+    # The state the file was appealed from, to which upholding the decision returns it.
+    state_before = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)

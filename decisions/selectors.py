@@ -13,7 +13,7 @@ from accounts.rules import roles_of
 from applications import deadlines
 from applications.models import Application
 from applications.search import search_files
-from applications.states import DECIDED, State
+from applications.states import APPEALABLE, State
 
 from .models import Appeal, ChangeReport, CommissionSession, Outcome, SessionEntry
 
@@ -38,7 +38,7 @@ def appeal_status(*, application: Application, today: date) -> tuple[date | None
     decision = application.current_decision
     if application.state == State.UNDER_APPEAL:
         return None, _("Un recours gracieux est déjà en cours d'examen sur ce dossier.")
-    if application.state not in DECIDED or decision is None:
+    if application.state not in APPEALABLE or decision is None:
         return None, _("Un recours n'est possible que contre une décision notifiée.")
     if decision.notified_on is None:
         return None, _("La décision n'a pas encore été notifiée.")

@@ -115,8 +115,10 @@ class ParameterInline(admin.TabularInline):
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "service", "email"]
     search_fields = ["name", "code"]
+    # What the acknowledgement of receipt sent at submission gives (art. R112-11-1 CRPA).
+    fields = ["code", "name", "service", "postal_address", "email", "phone"]
 
 
 @admin.register(Scheme)

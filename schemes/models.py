@@ -89,6 +89,12 @@ class Authority(models.Model):
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=200)
+    # Art. R112-11-1 CRPA: the acknowledgement of receipt names the service handling the file
+    # with its postal and e-mail addresses and its telephone number.
+    service = models.CharField(_("service instructeur"), max_length=200, blank=True)
+    postal_address = models.TextField(_("adresse postale du service"), blank=True)
+    email = models.EmailField(_("adresse électronique du service"), blank=True)
+    phone = models.CharField(_("téléphone du service"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["name"]

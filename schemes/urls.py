@@ -8,4 +8,5 @@ app_name = "schemes"
 urlpatterns = [
     path("", views.home, name="home"),
     path(_("simulateur/"), views.simulator, name="simulator"),
+    path("regles/<slug:code>/", views.rules, name="rules"),
 ]

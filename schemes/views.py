@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -35,3 +36,21 @@ def simulator(request):
             aid_label=dict(AID_CHOICES).get(verdict.aid),
         )
     return render(request, "schemes/simulator.html", context)
+
+
+def rules(request, code: str):
+    """The rules of one scheme as the engine applies them, generated from the engine and the
+    dated parameters (CRPA L311-3-1, R311-3-1-1): public, no login."""
+    from .models import Parameter, Scheme
+    from .transparency import ENTRIES, conditions_of, parameters_of
+
+    scheme = Scheme.objects.select_related("authority").filter(code=code).first()
+    if scheme is None or code not in ENTRIES:
+        raise Http404
+    rows = Parameter.objects.filter(scheme=scheme)
+    return render(request, "schemes/rules.html", {
+        "scheme": scheme,
+        "conditions": conditions_of(code, default_article=scheme.regulation),
+        "parameters": parameters_of(code, rows),
+        "schemes": Scheme.objects.order_by("code"),
+    })

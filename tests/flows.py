@@ -61,7 +61,7 @@ def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1
     app = services.application_create(student=student, scheme=scheme, aid=aid if code == "horizons" else "", establishment=school)
     services.application_update(application=app, by=student, data=data or DATA[code], first_name="Léa", last_name="Martin",
                                 iban=IBAN, account_holder="Léa Martin")
-    for kind in required_kinds(code, scholarship_holder=True):
+    for kind in required_kinds(code, scholarship_holder=True, aid=app.aid):
         services.document_add(application=app, by=student, kind=kind, upload=SimpleUploadedFile("p.pdf", PDF))
     app = services.application_submit(application=app, by=student, today=submitted)
     if app.state == State.AWAITING_OPINION:

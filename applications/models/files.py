@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from ..documents import KINDS
-from ..states import DECIDED, INSTRUCTION, UNDECIDED, State
+from ..states import APPEALABLE, INSTRUCTION, UNDECIDED, State
 
 
 def _may(perm: str):
@@ -131,13 +131,16 @@ class Application(FSMModelMixin, models.Model):
     def decide(self, *, granted: bool):
         return State.GRANTED if granted else State.REJECTED
 
-    @transition(field=state, source=list(DECIDED), target=State.UNDER_APPEAL)
+    @transition(field=state, source=list(APPEALABLE), target=State.UNDER_APPEAL)
     def appeal(self):
         pass
 
-    @transition(field=state, source=State.UNDER_APPEAL, target=RETURN_VALUE(State.GRANTED, State.REJECTED), permission=_may("applications.instruct_application"))
-    def uphold(self, *, granted: bool):
-        return State.GRANTED if granted else State.REJECTED
+    @transition(field=state, source=State.UNDER_APPEAL, target=RETURN_VALUE(*APPEALABLE), permission=_may("applications.instruct_application"))
+    def uphold(self, *, to: str):
+        """Back to the state the file was appealed from (the decision stands)."""
+        if to not in APPEALABLE:
+            raise ValueError(f"cannot uphold to {to}")
+        return to
 
     @transition(field=state, source=State.UNDER_APPEAL, target=State.IN_INSTRUCTION, permission=_may("applications.instruct_application"))
     def reopen(self):

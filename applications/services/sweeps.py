@@ -1,5 +1,9 @@
 """This app's deadline sweeps: reminders before a document request's deadline, and the Horizons
-incomplete-file rule (Art. 5). aid_portal.sweeps runs them with the later stages' own."""
+incomplete-file rule (Art. 5). aid_portal.sweeps runs them with the later stages' own.
+
+The incomplete-file rule is the Horizons règlement's only (deadlines.INCOMPLETE_REJECTION_SCHEMES):
+an Aude or Haute-Garonne file past its request's deadline stays awaiting documents and shows as
+overdue in the officer's queue (queues.officer_queue, filter "overdue")."""
 
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ from django.utils.translation import gettext as _
 
 from .. import deadlines
 from ..models import Application, DocumentRequest
+from ..signals import file_rejected
 from ..states import State
 from .workflow import _notify
 
 
 # --- Deadline sweeps (Celery beat and `manage.py run_deadlines`) -----------------------------
 def incomplete_files_reject(*, today: date) -> int:
-    """Reject the files whose document request is past its (possibly extended) deadline.
+    """Reject the Horizons files whose document request is past its (possibly extended) deadline
+    (Art. 5), each by a motivated decision the decisions app records on `file_rejected` (Art. 8).
 
     Set-based: a fixed number of queries whatever the number of files. Running it twice rejects
     nothing more: the second run finds no file still awaiting documents past its deadline."""
@@ -29,7 +35,8 @@ def incomplete_files_reject(*, today: date) -> int:
     with transaction.atomic():
         expired = list(
             DocumentRequest.objects.select_for_update(of=("self",))
-            .filter(answered_at__isnull=True, expired_at__isnull=True, application__state=State.AWAITING_DOCUMENTS)
+            .filter(answered_at__isnull=True, expired_at__isnull=True, application__state=State.AWAITING_DOCUMENTS,
+                    application__scheme__code__in=deadlines.INCOMPLETE_REJECTION_SCHEMES)
             .filter(_past_deadline(today))
             .order_by("application_id", "pk")
         )
@@ -56,9 +63,24 @@ def incomplete_files_reject(*, today: date) -> int:
         Application.objects.filter(pk__in=list(apps)).update(state=State.REJECTED_INCOMPLETE, updated_at=now)
         Application.objects.bulk_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
         DocumentRequest.objects.filter(pk__in=[r.pk for r in expired if r.application_id in apps]).update(expired_at=now)
+        # Art. 8: each rejection is a decision with a motivated letter (sent by the decisions app,
+        # which re-reads the file under the lock this transaction holds).
         for app in apps.values():
-            _notify(app, "rejected_incomplete", due=requests_by_app[app.pk].deadline.strftime("%d/%m/%Y"))
+            req = requests_by_app[app.pk]
+            file_rejected.send(sender=Application, application=app, kind="incomplete", today=today, by=None,
+                               motivation=_incomplete_motivation(req))
     return len(apps)
+
+
+def _incomplete_motivation(request: DocumentRequest) -> str:
+    from ..documents import KINDS
+
+    items = ", ".join(str(KINDS.get(k, k)) for k in request.items)
+    return _(
+        "Les pièces demandées le %(asked)s (%(items)s) n'ont été ni fournies ni remplacées par une explication "
+        "dans le délai de deux mois, qui expirait le %(due)s. Le dossier incomplet est rejeté (art. 5 du règlement)."
+    ) % {"asked": request.requested_on.strftime("%d/%m/%Y"), "items": items or "—",
+         "due": request.deadline.strftime("%d/%m/%Y")}
 
 
 def _past_deadline(today: date):

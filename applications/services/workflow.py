@@ -23,12 +23,17 @@ from .. import deadlines
 from ..documents import ALLOWED_TYPES, KINDS
 from ..events import event_record, transition_recorded
 from ..models import Application, Document, DocumentRequest, Message, Note, Opinion
+from ..notifications import receipt_mail_fields
+from ..receipts import receipt_context
 from ..selectors import (
     application_verdict,
     application_verdict_or_errors,
+    document_requests_open,
     documents_current,
+    documents_to_renew,
     required_document_kinds,
 )
+from ..signals import file_rejected
 from ..states import State
 from ..tasks import send_application_mail
 from ..uploads import UploadRefused, upload_content_type
@@ -153,7 +158,8 @@ def application_submit(*, application: Application, by, today: date | None = Non
         # Art. 5: the file may be sent incomplete, but each missing document must be replaced by
         # a written explanation of why it cannot be given.
         on_file = documents_current(application=app)
-        missing = [KINDS[k] for k in required_document_kinds(application=app) if k not in on_file]
+        stale = documents_to_renew(application=app, today=today)
+        missing = [KINDS[k] for k in required_document_kinds(application=app) if k not in on_file or k in stale]
         if missing:
             raise ServiceError(
                 _("Joignez chaque pièce demandée, ou une explication à sa place : %(kinds)s.")
@@ -165,8 +171,12 @@ def application_submit(*, application: Application, by, today: date | None = Non
         app.estimate_eligible, app.estimate_amount = verdict.eligible, verdict.amount
         prefix = REFERENCE_PREFIX.get(app.scheme.code, "XX")
         app.reference = f"{prefix}-{app.academic_year}-{app.pk:06d}"
-        _transition(app, "submit", by=by, payload={"eligible": verdict.eligible, "amount": str(verdict.amount)})
-        _notify(app, "submitted")
+        # Art. L112-11 CRPA: the electronic acknowledgement of receipt, fixed now and kept in the
+        # event (applications/receipts.py); the e-mail and the PDF on the file page both read it.
+        receipt = receipt_context(application=app)
+        _transition(app, "submit", by=by,
+                    payload={"eligible": verdict.eligible, "amount": str(verdict.amount), "receipt": receipt})
+        _notify(app, "submitted", **receipt_mail_fields(receipt))
     return app
 
 
@@ -200,6 +210,9 @@ def document_add(*, application: Application, by, kind: str, upload=None, explan
     with transaction.atomic():
         app = application_locked(application)
         _require(by, "applications.add_document", app)
+        if request is None and appeal is None:
+            # A piece of a kind an open request lists answers that request, wherever it was added.
+            request = next((r for r in document_requests_open(application=app) if kind in r.items), None)
         if kind != "other":  # "other" pieces add up; a required kind has one version in force
             Document.objects.filter(application=app, kind=kind, superseded=False).update(superseded=True)
         doc = Document(application=app, kind=kind, uploaded_by=by, explanation=explanation.strip(), request=request,
@@ -231,10 +244,24 @@ def _checked_upload(upload, *, field: str = "file") -> dict:
 
 
 def documents_submit(*, application: Application, by) -> Application:
-    """The student says the requested documents are on file: back to instruction."""
+    """The student says the requested documents are on file: back to instruction. Refused unless
+    every item of the open requests has a new document, or a written explanation in its place
+    (Horizons Art. 5): sent with nothing, it would stop the deadline's clock for nothing."""
     with transaction.atomic():
         app = application_locked(application)
         _require(by, "applications.add_document", app)
+        open_requests = list(document_requests_open(application=app))
+        answered = set(
+            Document.objects.filter(application=app, request__in=open_requests, superseded=False)
+            .values_list("request_id", "kind")
+        )
+        missing = [KINDS.get(k, k) for r in open_requests for k in r.items if (r.pk, k) not in answered]
+        if missing:
+            raise ServiceError(
+                _("Déposez chaque pièce demandée, ou une explication à sa place, avant de les transmettre : %(kinds)s.")
+                % {"kinds": ", ".join(str(k) for k in missing)},
+                field="documents",
+            )
         _transition(app, "documents_received", by=by)
         DocumentRequest.objects.filter(application=app, answered_at__isnull=True, expired_at__isnull=True).update(
             answered_at=timezone.now()
@@ -271,13 +298,26 @@ def document_request_create(*, application: Application, items: list[str], messa
     with transaction.atomic():
         app = application_locked(application)
         check_officer(app, by)
+        # Art. L114-5 CRPA: only a piece the scheme's text requires may hold up the file; anything
+        # else is asked by message and never stops the instruction.
+        required = required_document_kinds(application=app)
+        if not items:
+            raise ServiceError(_("Choisissez au moins une pièce manquante ou non conforme."), field="items")
+        extra = [str(KINDS[i]) for i in items if i not in required]
+        if extra:
+            raise ServiceError(
+                _("Pièce non exigée par le texte du dispositif, à demander par message : %(kinds)s.")
+                % {"kinds": ", ".join(extra)},
+                field="items",
+            )
         due = deadlines.documents_due(today)
         request = DocumentRequest.objects.create(
             application=app, items=items, message=message.strip(), requested_by=by, requested_on=today, due_on=due
         )
         _transition(app, "request_documents", by=by, reason=message.strip(),
                     payload={"items": items, "due_on": due.isoformat(), "request": request.pk})
-        _notify(app, "documents_requested", message=message.strip(), due=due.strftime("%d/%m/%Y"))
+        _notify(app, "documents_requested", message=message.strip(), due=due.strftime("%d/%m/%Y"),
+                items="\n".join(f"- {KINDS[i]}" for i in items))
     return request
 
 
@@ -308,7 +348,11 @@ def application_mark_ready(*, application: Application, by) -> Application:
     return app
 
 
-def application_close(*, application: Application, by, reason: str) -> Application:
+def application_close(*, application: Application, by, reason: str, today: date | None = None) -> Application:
+    """Classer sans suite. It ends the file against the student's wish, so it is a decision like a
+    rejection (Art. 8): the decisions app records the act and sends its motivated letter, with
+    the means of appeal, on `file_rejected` (applications/signals.py)."""
+    today = today or timezone.localdate()
     if not reason.strip():
         raise ServiceError(_("Le classement sans suite doit être motivé."), field="reason")
     with transaction.atomic():
@@ -316,7 +360,8 @@ def application_close(*, application: Application, by, reason: str) -> Applicati
         check_officer(app, by)
         app.closing_reason = reason.strip()
         _transition(app, "close", by=by, reason=reason.strip())
-        _notify(app, "closed")
+        file_rejected.send(sender=Application, application=app, kind="closure", motivation=app.closing_reason,
+                           today=today, by=by)
     return app
 
 

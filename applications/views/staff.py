@@ -24,7 +24,7 @@ from rules.contrib.views import PermissionRequiredMixin
 from .. import exports, queues, services, staff_forms
 from ..models import DocumentRequest
 from ..rules import refusal_reason
-from ..selectors import application_verdict_or_errors
+from ..selectors import application_verdict_or_errors, required_document_kinds
 from ..services import ServiceError
 
 PER_PAGE = 25
@@ -225,7 +225,9 @@ class OfficerFileMixin(StaffAccess):
             "thread": list(app.messages.all()),
             "show_notes": show_notes,
             "notes": list(app.notes.all()) if show_notes else [],
-            "request_form": staff_forms.DocumentRequestForm(prefix="req"),
+            "request_form": staff_forms.DocumentRequestForm(
+                prefix="req", kinds=required_document_kinds(application=app)
+            ),
             "extend_form": staff_forms.ExtendForm(prefix="ext"),
             "ready_form": staff_forms.MarkReadyForm(prefix="ready"),
             "close_form": staff_forms.CloseForm(prefix="close"),
@@ -256,6 +258,9 @@ class OfficerActionView(OfficerFileMixin, ServiceFormMixin, FormView):
 
 class RequestDocumentsView(OfficerActionView):
     form_class, prefix, form_name = staff_forms.DocumentRequestForm, "req", "request_form"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kinds": required_document_kinds(application=self.application)}
 
     def perform(self, form):
         return services.document_request_create(

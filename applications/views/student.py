@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,6 +30,8 @@ from ..forms import (
     field_label,
 )
 from ..models import Document, Message
+from ..pdf import html_to_pdf, render_receipt_html
+from ..receipts import receipt_of
 from ..rules import refusal_reason
 from ..selectors import (
     application_verdict_or_errors,
@@ -45,7 +47,7 @@ from ..services import (
     documents_submit,
     message_post,
 )
-from ..states import State
+from ..states import APPEALABLE, State
 
 STEPS = [
     (1, gettext_lazy("Identité")),
@@ -179,12 +181,28 @@ class StudentApplicationView(DocumentFormsMixin, OwnApplicationMixin, View):
                     "applications.withdraw_application", app
                 ),
                 "awaiting_documents": app.state == State.AWAITING_DOCUMENTS,
+                # Art. 13: an appeal lies against every decision, closures and incompleteness too.
+                "appealable_states": [s.value for s in APPEALABLE],
+                "has_receipt": receipt_of(application=app) is not None,
                 **live_estimate(app),
             },
         )
 
     def get(self, request, pk):
         return self.render_page()
+
+
+class ReceiptPdfView(OwnApplicationMixin, View):
+    """The acknowledgement of receipt of the file, as a PDF (art. L112-11 CRPA)."""
+
+    def get(self, request, pk):
+        receipt = receipt_of(application=self.application)
+        if receipt is None:
+            raise Http404
+        response = HttpResponse(html_to_pdf(render_receipt_html(receipt)), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{receipt["reference"]}-accuse-de-reception.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class StudentDocumentAddView(StudentApplicationView):
@@ -301,6 +319,9 @@ urlpatterns = [
     path("demandes/<int:pk>/", StudentApplicationView.as_view(), name="student_application"),
     path(
         "demandes/<int:pk>/pieces/", StudentDocumentAddView.as_view(), name="student_document_add"
+    ),
+    path(
+        "demandes/<int:pk>/accuse-de-reception.pdf", ReceiptPdfView.as_view(), name="student_receipt"
     ),
     path(
         "demandes/<int:pk>/pieces/transmises/",

@@ -6,9 +6,8 @@ Aude agreement or a Haute-Garonne commitment online.
 A letter's context is pure JSON data and is stored with it; rendering the stored context again
 gives the same unsigned PDF byte for byte (`letter_render_pdf`). The stored letter is that PDF
 signed by the authority (applications.signing): the signature and the stored SHA-256 prove it.
-Letters are dated the day of the decision
-and sent that day; that date is the notification from which the 2-month appeal period runs
-(Horizons Art. 8 and 13).
+Letters are dated the day of the decision; the 2-month appeal period runs from their
+notification, the day they are made available and e-mailed (Horizons Art. 8 and 13).
 """
 
 from .context import *  # noqa: F403

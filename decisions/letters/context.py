@@ -4,8 +4,8 @@ sending and accepting letters is in issue.py.
 A letter's context is pure JSON data and is stored with it; rendering the stored context again
 gives the same unsigned PDF byte for byte (`letter_render_pdf`). The stored letter is that PDF
 signed by the authority (applications.signing): the signature and the stored SHA-256 prove it.
-Letters are dated the day of the decision and sent that day; that date is the
-notification from which the 2-month appeal period runs (Horizons Art. 8 and 13).
+Letters are dated the day of the decision; the 2-month appeal period runs from their
+notification, the day they are made available and e-mailed (Horizons Art. 8 and 13).
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from applications.deadlines import appeal_deadline
 from applications.models import Application
@@ -128,7 +131,7 @@ def _schedule(application: Application, decision: Decision) -> list[dict[str, st
     return _instalments(haute_garonne_schedule(amount=decision.amount, start=start, end=end, max_months=max_months))
 
 
-def _decision_part(application: Application, decision: Decision, letter_date: date) -> dict[str, Any]:
+def _decision_part(application: Application, decision: Decision, notified_on: date) -> dict[str, Any]:
     snapshot = decision.snapshot or {}
     result = snapshot.get("result") or {}
     style = AUTHORITY_STYLE[application.scheme.code]
@@ -154,13 +157,24 @@ def _decision_part(application: Application, decision: Decision, letter_date: da
         "reasons": [{"article": r["article"], "message": r["message"]} for r in result.get("reasons", ())],
         "schedule": schedule,
         "schedule_total": fmt(sum((Decimal(i["amount"]) for i in schedule), Decimal("0"))),
-        # Art. 13: the letter is notified the day it is dated; the 2 months run from then.
+        # Art. 13: the 2 months run from the notification to the student, the day the letter is
+        # made available on the portal and e-mailed (issued and sent by the same task), not from
+        # the act's date. The portal counts from the day the e-mail actually left
+        # (Decision.notified_on), never earlier: an appeal within the date printed here is never
+        # refused.
         "appeal": {
             "article": style["appeal_article"],
-            "notified_on": _iso(letter_date),
-            "last_day": _iso(appeal_deadline(letter_date)),
+            "notified_on": _iso(notified_on),
+            "last_day": _iso(appeal_deadline(notified_on)),
         },
     }
+    if result:
+        # CRPA L311-3-1: a decision taken on the basis of an algorithmic treatment says so, and
+        # where the student can obtain its rules and parameters (R311-3-1-1 and 2).
+        with override("fr"):
+            path = reverse("schemes:rules", args=[application.scheme.code])
+        part["algorithm"] = {"url": f"{settings.PORTAL_URL}{path}",
+                             "engine_version": str(snapshot.get("engine_version") or "")}
     previous = decision.supersedes
     if previous is not None:
         part["previous"] = {"amount": fmt(previous.amount), "decided_on": _iso(previous.decided_on),
@@ -254,11 +268,14 @@ def letter_context(*, application: Application, kind: str, decision: Decision | 
                              "description": report.description}
     letter_date = answer_date or (decision.decided_on if decision else timezone.localdate())
     context["letter_date"] = _iso(letter_date)
+    # Made available and e-mailed today (the letter is issued and sent by one task), or on the
+    # answer's day, whichever is later.
+    notified_on = max(letter_date, timezone.localdate())
     if decision is not None:
-        context.update(_decision_part(application, decision, letter_date))
+        context.update(_decision_part(application, decision, notified_on))
         if kind in (K.APPEAL_UPHELD, K.CHANGE_REFUSED):
             # The contentious appeal runs 2 months from this answer (art. R. 421-1 CJA).
-            context["appeal"]["contentious_last_day"] = _iso(appeal_deadline(letter_date))
+            context["appeal"]["contentious_last_day"] = _iso(appeal_deadline(notified_on))
     if kind == K.AGREEMENT:
         context["agreement"] = _agreement_part(application, decision, context)
     elif kind == K.COMMITMENT:

@@ -152,10 +152,15 @@ def decision_letters_issue(*, decision_id: int) -> int:
             for kind in _decision_letter_kinds(decision):
                 letter_issue(application=app, kind=kind, decision=decision)
                 created += 1
-    sent = _letters_send(application_id=app.pk,
-                         letters=Letter.objects.filter(decision=decision, kind__in=DECISION_KINDS))
+    letters = Letter.objects.filter(decision=decision, kind__in=DECISION_KINDS)
+    sent = _letters_send(application_id=app.pk, letters=letters)
+    # Art. 13: the appeal period runs from the notification to the student, the day the letters
+    # were e-mailed (or, for a student without an e-mail address, made available on the portal),
+    # never from the act's date.
     if sent:
-        decision_notified(decision=decision, on=decision.decided_on)
+        decision_notified(decision=decision, on=timezone.localdate(sent[0].sent_at))
+    elif not app.student.email and (first := letters.order_by("pk").first()) is not None:
+        decision_notified(decision=decision, on=timezone.localdate(first.created_at))
     return created
 
 

@@ -36,20 +36,39 @@ def appeal_file(*, application: Application, by, grounds: str, today: date, docu
         app = application_locked(application)
         if app.student_id != by.pk:
             raise ServiceError(_("Seul l'étudiant peut former un recours sur sa demande."))
-        _last_day, refusal = appeal_status(application=app, today=today)
-        if refusal:
-            raise ServiceError(refusal)
-        decision = app.current_decision
-        appeal = Appeal.objects.create(application=app, decision=decision, grounds=grounds.strip(), filed_by=by, filed_on=today)
-        for upload in documents:
-            document_add(application=app, by=by, kind="other", upload=upload, appeal=appeal)
-        if documents:  # each document added its event to the chain: continue from its head
-            app.refresh_from_db(fields=["events_head", "events_count"])
-        before = app.state
-        app.appeal()
-        app.save()
-        transition_recorded(application=app, kind="appeal", actor=by, from_state=before, reason=appeal.grounds,
-                            payload={"appeal": appeal.pk})
+        return _appeal_open(app=app, by=by, grounds=grounds, received_on=today, on_paper=False, documents=documents)
+
+
+def appeal_record_paper(*, application: Application, by, grounds: str, received_on: date, today: date) -> Appeal:
+    """An officer records a recours gracieux received by post, on the day the authority received
+    it: its timeliness is judged on that day (Art. 13), not on the day it is typed in."""
+    if not grounds.strip():
+        raise ServiceError(_("Résumez les motifs du recours."), field="grounds")
+    if received_on > today:
+        raise ServiceError(_("La date de réception ne peut être postérieure à aujourd'hui."), field="received_on")
+    with transaction.atomic():
+        app = application_locked(application)
+        check_officer(app, by)
+        return _appeal_open(app=app, by=by, grounds=grounds, received_on=received_on, on_paper=True)
+
+
+def _appeal_open(*, app: Application, by, grounds: str, received_on: date, on_paper: bool, documents=()) -> Appeal:
+    """Open the appeal on a locked file: the same check whoever files it (appeal_status)."""
+    _last_day, refusal = appeal_status(application=app, today=received_on)
+    if refusal:
+        raise ServiceError(refusal)
+    decision = app.current_decision
+    appeal = Appeal.objects.create(application=app, decision=decision, grounds=grounds.strip(), filed_by=by,
+                                   filed_on=received_on, on_paper=on_paper, state_before=app.state)
+    for upload in documents:
+        document_add(application=app, by=by, kind="other", upload=upload, appeal=appeal)
+    if documents:  # each document added its event to the chain: continue from its head
+        app.refresh_from_db(fields=["events_head", "events_count"])
+    before = app.state
+    app.appeal()
+    app.save()
+    transition_recorded(application=app, kind="appeal", actor=by, from_state=before, reason=appeal.grounds,
+                        payload={"appeal": appeal.pk, "received_on": received_on.isoformat(), "on_paper": on_paper})
     return appeal
 
 
@@ -68,7 +87,10 @@ def appeal_decide(*, appeal: Appeal, by, uphold: bool, answer: str) -> Appeal:
             raise ServiceError(_("Ce recours a déjà reçu une réponse."))
         before = app.state
         if uphold:
-            app.uphold(granted=app.current_decision.outcome == Outcome.GRANTED)
+            # Back to the state appealed from (granted, rejected, rejected as incomplete, closed,
+            # cancelled); an appeal recorded before that was kept follows the decision's outcome.
+            fallback = State.GRANTED if app.current_decision.outcome == Outcome.GRANTED else State.REJECTED
+            app.uphold(to=appeal.state_before or fallback)
             appeal.status, kind = Appeal.Status.UPHELD, Letter.Kind.APPEAL_UPHELD
         else:
             app.reopen()

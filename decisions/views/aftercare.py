@@ -169,6 +169,29 @@ class AppealReviewView(OfficerAftercareMixin, FormView):
         return _("Recours examiné : le dossier est rouvert à l'instruction pour une nouvelle décision en séance.")
 
 
+class PaperAppealView(OfficerAftercareMixin, FormView):
+    """Record a recours gracieux received by post, with its date of receipt (Art. 13)."""
+
+    template_name = "decisions/aftercare/appeal_paper.html"
+    form_class = aftercare_forms.PaperAppealForm
+
+    def get_context_data(self, **kwargs):
+        app = self.application
+        last_day, refusal = selectors.appeal_status(application=app, today=timezone.localdate())
+        return super().get_context_data(application=app, decision=app.current_decision, last_day=last_day,
+                                        refusal=refusal, **kwargs)
+
+    def perform(self, form):
+        return services.appeal_record_paper(application=self.application, by=self.request.user,
+                                            today=timezone.localdate(), **form.service_kwargs())
+
+    def get_success_url(self):
+        return reverse("decisions:appeal_review", args=[self.application.pk, self.result.pk])
+
+    def get_success_message(self):
+        return _("Recours reçu par courrier enregistré.")
+
+
 class ChangeReviewView(OfficerAftercareMixin, FormView):
     template_name = "decisions/aftercare/change_review.html"
     form_class = aftercare_forms.ChangeDecisionForm
@@ -243,5 +266,6 @@ urlpatterns = [
     path("demandes/<int:pk>/suivi/", AftercareStatusView.as_view(), name="aftercare_status"),
     path("instruction/recours/", AftercareQueueView.as_view(), name="aftercare_queue"),
     path("instruction/<int:pk>/recours/<int:appeal_pk>/", AppealReviewView.as_view(), name="appeal_review"),
+    path("instruction/<int:pk>/recours-papier/", PaperAppealView.as_view(), name="appeal_paper"),
     path("instruction/<int:pk>/modification/<int:report_pk>/", ChangeReviewView.as_view(), name="change_review"),
 ]

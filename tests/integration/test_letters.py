@@ -6,10 +6,12 @@ go out once."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -51,6 +53,12 @@ DATA = {
         "internship": {"start_date": "2025-09-01", "end_date": "2026-03-01", "commune_insee": "31069", "zone": "zip"},
     }),
 }
+
+
+def on(day: date):
+    """Run the letter task on `day` (10:00 in Paris): the day the letter is made available and
+    e-mailed is its notification (Art. 13)."""
+    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=ZoneInfo("Europe/Paris")))
 
 
 def euros(text: str) -> str:
@@ -111,7 +119,7 @@ def decide(world, app, *, outcome="granted", amount=None, motivation="", capture
     if capture is None:
         decision_services.session_close_run(session_id=session.pk)
     else:
-        with capture(execute=True):
+        with on(ACT), capture(execute=True):
             decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
     return app
@@ -250,7 +258,7 @@ def test_amending_decision_letter(world, django_capture_on_commit_callbacks):
     report = decision_services.change_report(application=app, by=world["student"], kind="dates",
                                     description="Fin du séjour avancée au 28 novembre",
                                     changes={"mobility": {"end_date": "2025-11-28"}}, today=date(2025, 9, 10))
-    with django_capture_on_commit_callbacks(execute=True):
+    with on(date(2025, 9, 15)), django_capture_on_commit_callbacks(execute=True):
         decision_services.change_review(report=report, by=world["officers"]["horizons"], accept=True,
                                answer="Durée réduite : 13 semaines complètes.", today=date(2025, 9, 15))
     app.refresh_from_db()
@@ -276,7 +284,7 @@ def _rejected_and_appealed(world, capture):
 
 def test_appeal_upheld_answer(world, django_capture_on_commit_callbacks):
     app, appeal = _rejected_and_appealed(world, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
+    with on(date(2025, 7, 25)), django_capture_on_commit_callbacks(execute=True):
         decision_services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=True,
                                answer="L'attestation fournie ne mentionne pas la validation du séjour.")
     [letter] = Letter.objects.filter(application=app, kind=K.APPEAL_UPHELD)
@@ -294,7 +302,7 @@ def test_appeal_upheld_answer(world, django_capture_on_commit_callbacks):
 
 def test_appeal_reopened_answer(world, django_capture_on_commit_callbacks):
     app, appeal = _rejected_and_appealed(world, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
+    with on(date(2025, 7, 25)), django_capture_on_commit_callbacks(execute=True):
         decision_services.appeal_decide(appeal=appeal, by=world["officers"]["horizons"], uphold=False,
                                answer="Votre attestation d'inscription établit le lien avec le cursus.")
     [letter] = Letter.objects.filter(application=app, kind=K.APPEAL_REOPENED)
@@ -308,7 +316,7 @@ def test_change_refused_answer(world, django_capture_on_commit_callbacks):
     app = decide(world, ready_file(world), capture=django_capture_on_commit_callbacks)
     report = decision_services.change_report(application=app, by=world["student"], kind="extension",
                                     description="Prolongation de deux semaines", changes={}, today=date(2025, 10, 1))
-    with django_capture_on_commit_callbacks(execute=True):
+    with on(date(2025, 10, 6)), django_capture_on_commit_callbacks(execute=True):
         decision_services.change_review(report=report, by=world["officers"]["horizons"], accept=False,
                                answer="Aucun justificatif de prolongation n'est fourni.", today=date(2025, 10, 6))
     [letter] = Letter.objects.filter(application=app, kind=K.CHANGE_REFUSED)
@@ -345,7 +353,7 @@ def test_cancellation_letter(world, django_capture_on_commit_callbacks):
     app = decide(world, ready_file(world, "haute-garonne"), capture=django_capture_on_commit_callbacks)
     report = decision_services.change_report(application=app, by=world["student"], kind="cancellation",
                                     description="Stage annulé par la faculté", changes={}, today=date(2025, 8, 1))
-    with django_capture_on_commit_callbacks(execute=True):
+    with on(date(2025, 8, 4)), django_capture_on_commit_callbacks(execute=True):
         decision_services.change_review(report=report, by=world["officers"]["haute-garonne"], accept=True,
                                answer="Stage annulé : l'aide est sans objet.", today=date(2025, 8, 4))
     [letter] = Letter.objects.filter(application=app, kind=K.AMENDMENT)

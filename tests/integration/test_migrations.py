@@ -21,7 +21,9 @@ def _executor() -> MigrationExecutor:
     return executor
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the test needs the migrated reference data (schemes, parameters) that an
+# earlier transactional test may have flushed, and gives it back to the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_old_schema_with_decided_files_migrates_forward():
     app = decided_file("horizons", officer("horizons"))
     decision = app.current_decision

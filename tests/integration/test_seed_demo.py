@@ -10,8 +10,10 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
+from applications import deadlines
 from applications.events import verify_chain
 from applications.models import Application, Document, DocumentRequest, Event, Opinion
 from applications.selectors import required_document_kinds
@@ -75,9 +77,19 @@ def test_every_state_of_every_scheme_is_present():
     present = set(Application.objects.values_list("scheme__code", "state"))
     for scheme in Scheme.objects.all():
         for state in State:
+            # Only the Horizons text rejects an incomplete file (Art. 5); elsewhere it waits, overdue.
+            if state == State.REJECTED_INCOMPLETE and not deadlines.rejects_incomplete(scheme.code):
+                continue
             if state == State.AWAITING_OPINION and not scheme.requires_establishment_opinion:
                 continue  # only Horizons asks the establishment's opinion
             assert (scheme.code, state) in present, (scheme.code, state)
+    # The demo's two files of the acts: an appeal against a rejection for incompleteness, and an
+    # Aude document request past its deadline, still waiting.
+    assert Application.objects.filter(scheme__code="horizons", state=State.UNDER_APPEAL,
+                                      current_decision__kind="incomplete").exists()
+    assert Application.objects.filter(scheme__code="aude", state=State.AWAITING_DOCUMENTS,
+                                      document_requests__due_on__lt=timezone.localdate(),
+                                      document_requests__answered_at__isnull=True).exists()
 
 
 def test_histories_are_consistent():

@@ -146,7 +146,11 @@ def test_deadline_sweep(actors, run_on, extended_to, answered, expected_state, d
     assert any("rejet" in m.subject for m in mail.outbox) is rejected
     assert verify_chain(app, app.events.all()) == []
     if rejected:
-        assert app.events.last().kind == "reject_incomplete"
+        # Art. 8: the rejection is a decision act with its motivated letter, sent once.
+        kinds = [e.kind for e in app.events.all()]
+        assert kinds[-3:] == ["reject_incomplete", "decision_act", "letters_sent"]
+        assert app.current_decision.kind == "incomplete" and app.current_decision.amount == 0
+        assert [m.subject for m in mail.outbox] == [f"Votre demande {app.reference} : décision de rejet"]
 
 
 def test_reminder_sent_once(actors, django_capture_on_commit_callbacks):

@@ -69,7 +69,7 @@ def test_notification_names_the_portal_and_links_to_the_file(settings):
     settings.PORTAL_NAME = "Aides aux études d'Occitanie"
     settings.PORTAL_BASE_URL = "https://aides.example.org"
     app = ApplicationFactory(state=State.AWAITING_OPINION, reference="HZ-2026-000042")
-    assert application_mail_send(application=app, kind="submitted") == 1
+    assert application_mail_send(application=app, kind="opinion_given") == 1
     body = mail.outbox[-1].body
     assert f"https://aides.example.org/demandes/{app.pk}/" in body
     assert "Aides aux études d'Occitanie" in body

@@ -282,7 +282,7 @@ def test_request_documents_from_the_page(client, actors):
         or "Relevé d'identité bancaire" in response.text
     )
     # Requesting again from this state is refused with a message, not a 500.
-    again = client.post(url, {"req-items": ["other"], "req-message": "Encore", "req-confirm": "on"})
+    again = client.post(url, {"req-items": ["bank_details"], "req-message": "Encore", "req-confirm": "on"})
     assert again.status_code == 200 and "Action impossible" in again.text
 
 

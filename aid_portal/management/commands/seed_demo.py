@@ -107,10 +107,18 @@ class Command(BaseCommand):
                     officer=officer,
                 )
                 count += 1
+            if scheme.code == "horizons":
+                # A recours gracieux against a rejection for incompleteness (Art. 5, 8 and 13).
+                self._application(scheme=scheme, state=State.REJECTED_INCOMPLETE, variant=len(State), today=today,
+                                  student=student, establishment=Establishment.objects.get(uai=ESTABLISHMENTS[0][0]),
+                                  staff=staff.get(ESTABLISHMENTS[0][0]), officer=officer, appeal=True)
+                count += 1
         return count
 
-    def _application(self, *, scheme, state, variant, today, student, establishment, staff, officer) -> Application:
+    def _application(self, *, scheme, state, variant, today, student, establishment, staff, officer,
+                     appeal: bool = False) -> Application:
         from applications import services
+        from decisions import services as decision_services
 
         aid, data = situation(scheme.code, today=today, variant=variant)
         app = services.application_create(student=student, scheme=scheme, aid=aid, establishment=establishment)
@@ -161,7 +169,17 @@ class Command(BaseCommand):
                 today=today - timedelta(days=92),
                 message="Merci de joindre un RIB à votre nom.",
             )
+            # Horizons only (Art. 5): the rejection is a decision act with its letter. The Aude
+            # and Haute-Garonne texts have no such rule: their file stays awaiting documents,
+            # overdue in the officer's queue.
             services.incomplete_files_reject(today=today)
+            app.refresh_from_db()
+            if appeal and app.state == State.REJECTED_INCOMPLETE:
+                decision_services.decision_notified(decision=app.current_decision, on=today)
+                decision_services.appeal_file(
+                    application=app, by=student, today=today,
+                    grounds="J'avais adressé mon RIB par courrier au service le mois dernier.",
+                )
         elif state == State.READY_FOR_DECISION:
             services.application_mark_ready(application=app, by=officer)
         elif state == State.CLOSED:

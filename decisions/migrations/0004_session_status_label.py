@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('decisions', '0002_content_types'),
+        ('decisions', '0003_acts_rejections_appeals'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schemes', '0005_balance_deadline'),
+        ('schemes', '0006_authority_contacts'),
     ]
 
     operations = [

@@ -53,10 +53,11 @@ def school_with_staff():
     return school, staff
 
 
-def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1)) -> Application:
-    """A file of `code` submitted on `submitted`, with its documents, opinion and instruction."""
+def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1), student=None) -> Application:
+    """A file of `code` submitted on `submitted`, with its documents, opinion and instruction
+    (a new student's unless `student` is given)."""
     scheme = Scheme.objects.get(code=code)
-    student = user("etu")
+    student = student or user("etu")
     school, staff = school_with_staff() if code == "horizons" else (None, None)
     app = services.application_create(student=student, scheme=scheme, aid=aid if code == "horizons" else "", establishment=school)
     services.application_update(application=app, by=student, data=data or DATA[code], first_name="Léa", last_name="Martin",
@@ -75,8 +76,7 @@ def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), **kw) -
     session = decision_services.session_create(scheme=app.scheme, title="Commission", meeting_date=act_date, by=agent)
     decision_services.session_add_files(session=session, applications=[app], by=agent, today=act_date)
     entry = session.entries.get()
-    decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount,
-                                  confirm_over_budget=True)
+    decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount)
     decision_services.session_close_start(session=session, by=agent, today=act_date)
     decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()

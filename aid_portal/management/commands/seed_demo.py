@@ -194,7 +194,7 @@ class Command(BaseCommand):
             )
         else:
             services.session_entry_record(
-                entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer, confirm_over_budget=True
+                entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer
             )
         services.session_close_start(session=session, by=officer, today=today)
         services.session_close_run(session_id=session.pk)

@@ -187,3 +187,19 @@ def test_over_quota_needs_the_right_not_a_tick_box(db):
     entry = decision_services.session_entry_record(entry=entries[15], outcome="granted", amount=entries[15].proposed_amount,
                                                    by=agent, quota_derogation="Motif")
     assert entry.quota_derogation == "Motif"
+
+
+def test_balance_prorates_the_amount_actually_decided(db):
+    """Art. 9 on a grant decided below the texts' amount: 1,000 of 1,120 EUR for 16 weeks, 13
+    weeks done: 910 EUR by the engine, 812.50 EUR on what was decided."""
+    from payments import services as pay
+
+    agent = flows.officer("horizons")
+    app = flows.decided_file("horizons", agent, amount=Decimal("1000.00"))
+    advance = app.instalments.get(kind="advance")
+    assert advance.amount == Decimal("600.00")
+    run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=[advance.pk], by=agent,
+                                 execution_date=date(2025, 7, 10), today=date(2025, 7, 10))
+    pay.payment_run_confirm(run=run, by=agent, today=date(2025, 7, 12))
+    request = flows.balance_settled(app, agent, actual_end=date(2025, 11, 28), today=date(2026, 1, 10))
+    assert (request.final_amount, request.balance) == (Decimal("812.50"), Decimal("212.50"))

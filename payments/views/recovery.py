@@ -384,6 +384,9 @@ class BreachView(StaffAccess, View):
         except ServiceError as exc:
             _service_error(form, exc)
             return self.render_page(form)
+        if order is None:
+            messages.success(request, _("Manquement constaté avant tout versement : les échéances prévues sont annulées."))
+            return redirect("payments:officer_ledger", pk=self.application.pk)
         messages.success(request, _("Manquement constaté : la mise en demeure de reverser %(a)s € est envoyée.") % {
             "a": order.amount})
         return redirect("payments:order_detail", pk=order.pk)

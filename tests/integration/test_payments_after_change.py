@@ -94,3 +94,25 @@ def test_aude_late_acceptance_is_due_at_once_and_shown_late(client):
     assert "En retard" in ledger.content.decode()
     single.refresh_from_db()
     assert single.due_on == date(2026, 3, 5)
+
+
+def test_haute_garonne_breach_before_any_payment_cancels_the_planned_months(db):
+    agent = flows.officer("haute-garonne")
+    app = flows.decided_file("haute-garonne", agent, act_date=date(2025, 10, 1))
+    assert pay.breach_claim(application=app, by=agent, explanation="Stage jamais commencé", today=date(2025, 11, 20)) is None
+    assert not app.instalments.filter(status="planned").exists()
+    assert app.events.filter(kind="breach_recorded").exists() and not app.repayment_orders.exists()
+
+
+def test_notice_cannot_be_received_before_it_was_issued(db):
+    from payments.models import RepaymentOrder
+
+    agent = flows.officer("haute-garonne")
+    app = flows.decided_file("haute-garonne", agent, act_date=date(2025, 10, 1))
+    _letters_and_accept(app, "commitment")
+    _pay(app, agent, date(2026, 1, 5))
+    order = pay.breach_claim(application=app, by=agent, explanation="Stage abandonné", today=date(2026, 2, 15))
+    with pytest.raises(pay.ServiceError, match="ne peut avoir été reçue avant"):
+        pay.notice_received(order=order, received_on=date(2026, 2, 10), by=agent)
+    order = RepaymentOrder.objects.get(pk=order.pk)
+    assert order.notice_received_on is None and order.response_due is None

@@ -378,6 +378,9 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
         "Attribution",
         session.act_number,
         session.act_date.strftime("%d/%m/%Y"),
+        "1120,00",  # the regulation's amount, and no derogation
+        "",
+        "",
     ]
     assert rows[2][1].startswith("'=") and rows[2][6] == "0,00" and rows[2][7] == "Rejet"
     from openpyxl import load_workbook

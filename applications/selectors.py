@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from schemes.engine import Verdict
+from schemes.engine.durations import academic_year_start
 from schemes.inputs import InvalidInput
 from schemes.simulation import validate_batch, verdicts_for
 
@@ -15,14 +16,65 @@ from .models import Application, Document, DocumentRequest
 
 
 def application_case_data(application: Application) -> dict:
-    """The file's declared situation as one simulation-contract case."""
+    """The file's declared situation as one simulation-contract case. For Horizons, the aid
+    already granted to the student that academic year is the student's real history (Art. 4),
+    never what was declared."""
     data = dict(application.data or {})
     data["scheme"] = application.scheme.code
     if application.scheme.code == "horizons":
         data["aid"] = application.aid or data.get("aid")
+        data["prior_awards"] = [award for _other, award in student_awards(application=application)]
     if application.submitted_at and "submitted_on" not in data:
         data["submitted_on"] = application.submitted_at.date().isoformat()
     return data
+
+
+def file_year(application: Application) -> int | None:
+    """The academic year (1 Sept - 31 Aug, by the mobility's or internship's start) of a file:
+    the one stored at submission, else the one its declared start date gives."""
+    if application.academic_year:
+        return application.academic_year
+    data = application.data or {}
+    start = (data.get("mobility") or data.get("internship") or {}).get("start_date")
+    try:
+        return academic_year_start(date.fromisoformat(start)) if start else None
+    except (TypeError, ValueError):
+        return None
+
+
+def student_other_files(*, application: Application, year: int | None = None) -> QuerySet[Application]:
+    """The student's other files of the same scheme and academic year (the file's own by default)."""
+    year = year if year is not None else file_year(application)
+    if year is None or application.student_id is None:
+        return Application.objects.none()
+    return (Application.objects.filter(student_id=application.student_id, scheme_id=application.scheme_id,
+                                       academic_year=year)
+            .exclude(pk=application.pk).select_related("current_decision").order_by("pk"))
+
+
+def student_awards(*, application: Application) -> list[tuple[Application, dict]]:
+    """Horizons Art. 4: the aid granted to the student on their other files of the same academic
+    year, by the decisions in force, in the contract's `prior_awards` form (grants with their
+    funded weeks, read from the decision's snapshot)."""
+    out = []
+    for other in student_other_files(application=application).filter(
+            current_decision__outcome="granted", current_decision__amount__gt=0):
+        snapshot = other.current_decision.snapshot or {}
+        mobility = (snapshot.get("input") or {}).get("mobility") or (other.data or {}).get("mobility") or {}
+        award = {"aid": other.aid or "grant", "kind": mobility.get("kind", "study")}
+        if award["aid"] == "grant":
+            award["weeks"] = int((snapshot.get("result") or {}).get("weeks") or 0)
+        out.append((other, award))
+    return out
+
+
+def student_files_in_progress(*, application: Application) -> QuerySet[Application]:
+    """The student's other files of the same scheme and academic year still undecided (submitted,
+    in instruction or on a commission's agenda): a possible cumulation the officer is warned of."""
+    from .states import UNDECIDED, State
+
+    return student_other_files(application=application).filter(
+        state__in=[s for s in UNDECIDED if s != State.DRAFT])
 
 
 def application_verdict(*, application: Application, today: date) -> Verdict:

@@ -62,6 +62,10 @@ class SessionEntry(models.Model):
     amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2, null=True, blank=True)
     motivation = models.TextField(_("motivation"), blank=True)
     over_quota_confirmed = models.BooleanField(_("dépassement du quota ou de l'enveloppe confirmé"), default=False)
+    # A fixed amount other than the texts' (every aid but the Horizons grant), and going over the
+    # quota or envelope, are derogations: each is recorded with its reason.
+    amount_derogation = models.TextField(_("motif de la dérogation au montant"), blank=True)
+    quota_derogation = models.TextField(_("motif de la dérogation au quota ou à l'enveloppe"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(null=True, blank=True)
     decided = models.BooleanField(default=False)
@@ -101,6 +105,11 @@ class Decision(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INITIAL)
     outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
     amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2)
+    # What the texts give (the engine's amount when the decision was recorded); `amount` differs
+    # from it only by a recorded derogation, or below it for the Horizons grant ("up to").
+    engine_amount = models.DecimalField(_("montant du règlement"), max_digits=10, decimal_places=2, null=True, blank=True)
+    amount_derogation = models.TextField(_("motif de la dérogation au montant"), blank=True)
+    quota_derogation = models.TextField(_("motif de la dérogation au quota ou à l'enveloppe"), blank=True)
     motivation = models.TextField(_("motivation"), blank=True)
     decided_on = models.DateField(_("date de la décision"))
     act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
@@ -119,6 +128,9 @@ class Decision(models.Model):
         ordering = ["application", "created_at", "pk"]
         verbose_name = _("décision")
         verbose_name_plural = _("décisions")
+        # The right to decide beyond a scheme's quota or envelope: given to a role by the
+        # authority (a group in the admin), not to every officer.
+        permissions = [("derogate_quota", _("Déroger au quota ou à l'enveloppe d'un dispositif"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="decision_amount_not_negative"),
             models.CheckConstraint(condition=Q(outcome="granted") | Q(amount=0), name="decision_rejection_is_zero"),

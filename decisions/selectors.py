@@ -111,3 +111,45 @@ def aftercare_pending(*, user):
     appeals = rows(Appeal, "appeal", "filed_on", Value("", output_field=CharField()))
     changes = rows(ChangeReport, "change", "reported_on", F("kind"))
     return appeals.union(changes, all=True).order_by("on", "item", "obj_id")
+
+
+# --- Cumulation across a student's files (Horizons Art. 4; Aude's yearly cap) ------------------
+def recorded_awards(*, entry: SessionEntry) -> list[tuple[Application, dict]]:
+    """The aid an open session has recorded (granted, not yet decided) on the student's other
+    files of the same academic year, in the contract's `prior_awards` form: a decision that will
+    exist once that session closes counts already."""
+    from applications.selectors import application_verdict, student_other_files
+    from schemes.inputs import InvalidInput
+
+    out = []
+    others = student_other_files(application=entry.application)
+    for other in SessionEntry.objects.filter(application__in=others, outcome=Outcome.GRANTED, decided=False).select_related(
+            "application", "session"):
+        app = other.application
+        award = {"aid": app.aid or "grant", "kind": ((app.data or {}).get("mobility") or {}).get("kind", "study")}
+        if award["aid"] == "grant":
+            try:
+                award["weeks"] = application_verdict(application=app, today=other.session.meeting_date).weeks or 0
+            except InvalidInput:
+                award["weeks"] = 0
+        out.append((app, award))
+    return out
+
+
+def cumulation_of(*, application: Application) -> dict:
+    """What the officer is shown about the student's other files of the same year and scheme:
+    the aid decided (it counts), recorded in an open session (it will count), and the files still
+    in progress (a warning: they may end in a second award)."""
+    from applications.selectors import student_awards, student_files_in_progress, student_other_files
+
+    others = student_other_files(application=application)
+    recorded = SessionEntry.objects.filter(application__in=others, outcome=Outcome.GRANTED, decided=False).select_related(
+        "application", "session")
+    return {
+        "decided": [app for app, _award in student_awards(application=application)]
+        if application.scheme.code == "horizons"
+        else list(others.filter(current_decision__outcome=Outcome.GRANTED)),
+        "recorded": list(recorded),
+        "in_progress": list(student_files_in_progress(application=application).exclude(
+            pk__in=[e.application_id for e in recorded])),
+    }

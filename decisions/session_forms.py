@@ -47,16 +47,27 @@ class EntryDecisionForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
     )
-    confirm_over_budget = forms.BooleanField(
-        label=_("Je confirme le dépassement"),
+    amount_derogation = forms.CharField(
+        label=_("Motif de la dérogation au montant du règlement"),
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+    quota_derogation = forms.CharField(
+        label=_("Motif de la dérogation au quota ou à l'enveloppe"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
     )
 
     @property
-    def asks_confirmation(self) -> bool:
-        """Show the confirmation box only once the service asked for it (or it was given)."""
-        return bool(self.errors.get("confirm_over_budget")) or bool(self.initial.get("confirm_over_budget"))
+    def asks_amount_derogation(self) -> bool:
+        """Show the derogation's reason once the service asked for it (or one was given)."""
+        return bool(self.errors.get("amount_derogation")) or bool(self.initial.get("amount_derogation"))
+
+    @property
+    def asks_quota_derogation(self) -> bool:
+        return bool(self.errors.get("quota_derogation")) or bool(self.initial.get("quota_derogation"))
 
 
 class AddFilesForm(forms.Form):

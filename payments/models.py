@@ -42,6 +42,8 @@ class Instalment(models.Model):
     state_share = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     due_on = models.DateField(_("payable à partir du"))
     latest_on = models.DateField(_("caduque après le"), null=True, blank=True)
+    # The texts' last day to pay it (Aude: the internship's last day); paid after it, it is late.
+    pay_by = models.DateField(_("à verser au plus tard le"), null=True, blank=True)
     condition = models.CharField(max_length=300, blank=True)
     article = models.CharField(max_length=60, blank=True)
     # Horizons balance: payable once a balance request is accepted (Art. 9).
@@ -167,24 +169,41 @@ class RepaymentOrder(models.Model):
 
 
 class BalanceRequest(models.Model):
-    """Horizons: the request for the balance, with the proofs of the actual dates (Art. 9)."""
+    """Horizons: the request for the balance, with the proofs of the actual dates (Art. 9). The
+    aid is acquired only once the stay is proved: an officer checks the proofs and the real
+    dates; only then is the settlement computed and the balance planned."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Justificatifs à vérifier")
+        VALIDATED = "validated", _("Justificatifs validés")
+        REJECTED = "rejected", _("Justificatifs refusés")
 
     application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="balance_requests")
-    actual_end_date = models.DateField(_("date de fin effective"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    actual_end_date = models.DateField(_("date de fin effective déclarée"))
     requested_on = models.DateField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # The engine's settlement on the actual duration, as computed when the request was made.
+    # The proofs as attached to the file (applications.Document ids), in the order given.
+    documents = models.JSONField(default=list, blank=True)
+    # The dates the officer read on the attestation; the settlement uses the checked end date.
+    checked_start_date = models.DateField(_("date de début attestée"), null=True, blank=True)
+    checked_end_date = models.DateField(_("date de fin attestée"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("observations de l'agent"), blank=True)
+    # The engine's settlement on the checked duration, computed at the validation.
     settlement = models.JSONField(default=dict)
-    final_amount = models.DecimalField(max_digits=10, decimal_places=2)
-    balance = models.DecimalField(max_digits=10, decimal_places=2)
-    repayment = models.DecimalField(max_digits=10, decimal_places=2)
+    final_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    balance = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    repayment = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_on", "-pk"]
         verbose_name = _("demande de solde")
         verbose_name_plural = _("demandes de solde")
         constraints = [
-            models.UniqueConstraint(fields=["application"], name="one_balance_request_per_file"),
+            # A refused request may be followed by another; one is examined or validated at a time.
+            models.UniqueConstraint(fields=["application"], condition=~Q(status="rejected"), name="one_balance_request_per_file"),
             models.CheckConstraint(condition=Q(balance__gte=0) & Q(repayment__gte=0), name="balance_figures_not_negative"),
         ]
 

@@ -64,12 +64,16 @@ class BalanceRequestForm(BalancePreviewForm):
     )
     confirm = _confirm(_("Je certifie l'exactitude de ces informations et je demande le solde de mon aide."))
 
-    def __init__(self, *args, grant: bool = True, **kwargs):
+    def __init__(self, *args, grant: bool = True, proofs: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actual_end_date"].widget = forms.HiddenInput()
         if not grant:
             # Art. 9.1: the final scholarship notice is asked for the grants (bourses) only.
             del self.fields["scholarship_notice"]
+        # Each aid's own proof of the stay (Art. 9.1 and 9.2), as the service asks for it.
+        for name, label in (proofs or {}).items():
+            if name in self.fields:
+                self.fields[name].label = label
 
     def clean_stay_certificate(self):
         return _clean_upload(self.cleaned_data["stay_certificate"])
@@ -78,11 +82,31 @@ class BalanceRequestForm(BalancePreviewForm):
         return _clean_upload(self.cleaned_data["scholarship_notice"])
 
     def proofs(self) -> list[tuple[str, object]]:
-        """(document kind, upload) of each proof given. Both as "other": the final scholarship
-        notice must not supersede the one the decision was taken on (a required kind keeps one
-        version in force); documents.KINDS has no kind for the Art. 9 proofs yet."""
-        kinds = {"stay_certificate": "other", "scholarship_notice": "other"}
-        return [(kinds[name], self.cleaned_data[name]) for name in kinds if self.cleaned_data.get(name)]
+        """(proof name, upload) of each proof given, for services.balance_request_submit."""
+        return [(name, self.cleaned_data[name]) for name in ("stay_certificate", "scholarship_notice")
+                if self.cleaned_data.get(name)]
+
+
+class BalanceReviewForm(forms.Form):
+    """The officer's check of the balance proofs (Art. 9)."""
+
+    decision = forms.ChoiceField(
+        label=_("Justificatifs"), widget=forms.RadioSelect,
+        choices=[("validate", _("Valider : le séjour est prouvé")), ("reject", _("Refuser les justificatifs"))],
+        error_messages={"required": _("Choisissez de valider ou de refuser.")},
+    )
+    checked_start_date = forms.DateField(label=_("Date de début portée sur l'attestation"), widget=DATE_WIDGET, required=False,
+                                         error_messages={"invalid": _("Date invalide.")})
+    checked_end_date = forms.DateField(label=_("Date de fin portée sur l'attestation"), widget=DATE_WIDGET, required=False,
+                                       error_messages={"invalid": _("Date invalide.")})
+    note = forms.CharField(label=_("Observations (obligatoires pour un refus)"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = _confirm(_("Je confirme : cette vérification ne peut être annulée."))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"validate": data["decision"] == "validate", "note": data["note"],
+                "checked_start_date": data["checked_start_date"], "checked_end_date": data["checked_end_date"]}
 
 
 # --- Student: answer to the formal notice (Art. 11) -------------------------------------------------

@@ -14,7 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.rules import roles_of
 from applications.models import Application
@@ -48,7 +49,10 @@ def payable_instalments(*, user, today: date, filters: dict[str, Any] | None = N
         qs = qs.filter(kind=filters["kind"])
     if filters.get("due_before"):
         qs = qs.filter(due_on__lte=filters["due_before"])
-    return qs.select_related("application", "application__scheme").order_by("due_on", "application__reference", "pk")
+    # Aude: past the internship's last day the single payment is late; the list says so.
+    late = ExpressionWrapper(Q(pay_by__isnull=False) & Q(pay_by__lt=today), output_field=BooleanField())
+    return (qs.annotate(late=late).select_related("application", "application__scheme")
+            .order_by("due_on", "application__reference", "pk"))
 
 
 def payable_total(queryset: QuerySet[Instalment]) -> Decimal:
@@ -164,6 +168,10 @@ def application_ledger(*, application: Application) -> dict[str, Any]:
     paid = account.paid if account else ZERO
     repaid = account.repaid if account else ZERO
     waived = account.waived if account else ZERO
+    today = timezone.localdate()
+    for item in instalments:
+        # Aude: paid after the internship's last day, the single payment is late (shown, not hidden).
+        item.late = item.pay_by is not None and item.status in TO_PAY and today > item.pay_by
     return {
         "instalments": instalments,
         "entries": entries,

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import count
 
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
@@ -53,10 +54,11 @@ def school_with_staff():
     return school, staff
 
 
-def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1)) -> Application:
-    """A file of `code` submitted on `submitted`, with its documents, opinion and instruction."""
+def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1), student=None) -> Application:
+    """A file of `code` submitted on `submitted`, with its documents, opinion and instruction
+    (a new student's unless `student` is given)."""
     scheme = Scheme.objects.get(code=code)
-    student = user("etu")
+    student = student or user("etu")
     school, staff = school_with_staff() if code == "horizons" else (None, None)
     app = services.application_create(student=student, scheme=scheme, aid=aid if code == "horizons" else "", establishment=school)
     services.application_update(application=app, by=student, data=data or DATA[code], first_name="Léa", last_name="Martin",
@@ -69,14 +71,18 @@ def ready_file(code, agent, *, data=None, aid="grant", submitted=date(2025, 6, 1
     return services.application_mark_ready(application=app, by=agent)
 
 
-def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), **kw) -> Application:
+def decided_file(code, agent, *, amount=None, act_date=date(2025, 7, 3), amount_derogation="", **kw) -> Application:
     """A file granted (with the engine's amount unless given) by a closed session."""
     app = ready_file(code, agent, **kw)
     session = decision_services.session_create(scheme=app.scheme, title="Commission", meeting_date=act_date, by=agent)
     decision_services.session_add_files(session=session, applications=[app], by=agent, today=act_date)
     entry = session.entries.get()
+    # Many test files share one quota window: the agent may derogate (unused within the quota).
+    agent.user_permissions.add(Permission.objects.get(codename="derogate_quota"))
+    agent = type(agent).objects.get(pk=agent.pk)
     decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=amount or entry.proposed_amount,
-                                  confirm_over_budget=True)
+                                           quota_derogation="Dossier de test au-delà du quota",
+                                           amount_derogation=amount_derogation)
     decision_services.session_close_start(session=session, by=agent, today=act_date)
     decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()
@@ -137,3 +143,19 @@ def admin_sign_in(client, user) -> None:
     request.user, request.session = user, client.session
     record_authentication(request, user, "mfa", type="totp", id=authenticator.pk)
     request.session.save()
+
+
+def balance_settled(app, agent, *, actual_end, today, start=None):
+    """The student asks for the Horizons balance with the Art. 9 proofs, and an officer checks
+    them with the attestation's dates (the mobility's own start unless `start`)."""
+    from payments import services as pay
+
+    proofs = [("stay_certificate", SimpleUploadedFile("attestation.pdf", PDF))]
+    if (app.aid or "grant") == "grant":
+        proofs.append(("scholarship_notice", SimpleUploadedFile("bourse.pdf", PDF)))
+    request = pay.balance_request_submit(application=app, by=app.student, actual_end_date=actual_end, today=today,
+                                         proofs=proofs)
+    mobility = app.current_decision.snapshot["input"]["mobility"]
+    return pay.balance_request_review(request=request, by=agent, validate=True, today=today,
+                                      checked_start_date=start or date.fromisoformat(mobility["start_date"]),
+                                      checked_end_date=actual_end)

@@ -24,7 +24,13 @@ from rules.contrib.views import PermissionRequiredMixin
 from .. import exports, queues, services, staff_forms
 from ..models import DocumentRequest
 from ..rules import refusal_reason
-from ..selectors import application_verdict_or_errors, required_document_kinds
+from ..selectors import (
+    application_verdict_or_errors,
+    required_document_kinds,
+    student_awards,
+    student_files_in_progress,
+    student_other_files,
+)
 from ..services import ServiceError
 
 PER_PAGE = 25
@@ -218,6 +224,11 @@ class OfficerFileMixin(StaffAccess):
             "documents": queues.current_documents(app),
             "verdict": verdict,
             "verdict_errors": verdict_errors,
+            # Horizons Art. 4 / Aude's yearly cap: the student's other files of the same year.
+            "cumulation": {"decided": [a for a, _award in student_awards(application=app)]
+                           if app.scheme.code == "horizons"
+                           else list(student_other_files(application=app).filter(current_decision__outcome="granted")),
+                           "in_progress": list(student_files_in_progress(application=app))},
             "open_requests": [
                 (r, queues.kind_labels(r.items)) for r in queues.open_document_requests(app)
             ],

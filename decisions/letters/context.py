@@ -147,6 +147,10 @@ def _decision_part(application: Application, decision: Decision, notified_on: da
             "act_number": decision.act_number,
             "amount": fmt(decision.amount),
             "motivation": decision.motivation,
+            # A fixed amount other than the texts' is a derogation, stated with its reason in the act.
+            "engine_amount": fmt(decision.engine_amount) if decision.engine_amount is not None else "",
+            "amount_derogation": decision.amount_derogation,
+            "quota_derogation": decision.quota_derogation,
         },
         "aid_label": _aid_label(application, snapshot),
         "period": _period(snapshot),

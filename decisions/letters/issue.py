@@ -52,11 +52,14 @@ def letter_issue(*, application: Application, kind: str, decision: Decision | No
 
 
 def _decision_letter_kinds(decision: Decision) -> list[str]:
+    extra = {"aude": [K.AGREEMENT], "haute-garonne": [K.COMMITMENT]}.get(decision.application.scheme.code, [])
     if decision.kind == Decision.Kind.AMENDMENT:
-        return [K.AMENDMENT]
+        # The agreement (Aude) or commitment (Haute-Garonne) names the amount and the period: an
+        # amending decision that still grants comes with a new one to accept, so that the money
+        # flows again under the obligations in force (payments waits for its acceptance).
+        return [K.AMENDMENT, *(extra if decision.outcome == Outcome.GRANTED else [])]
     if decision.outcome != Outcome.GRANTED:
         return [K.REJECTION]  # Art. 8: a rejection is motivated and notified individually
-    extra = {"aude": [K.AGREEMENT], "haute-garonne": [K.COMMITMENT]}.get(decision.application.scheme.code, [])
     return [K.AWARD, *extra]
 
 

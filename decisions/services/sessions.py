@@ -12,22 +12,24 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.events import event_record, transition_recorded
 from applications.models import Application
-from applications.selectors import application_case_data, application_verdict
+from applications.selectors import application_case_data, application_verdict, student_other_files
 from applications.services import ServiceError, application_locked
 from applications.states import State
-from schemes.engine.durations import academic_year_start
-from schemes.engine.money import euros
+from schemes.engine.durations import academic_year_start, session_window
+from schemes.engine.money import eur, euros
 from schemes.inputs import InvalidInput, parse_case
 from schemes.models import Scheme
 from schemes.selectors import parameter_timelines, reference_tables
+from schemes.simulation import validate_batch, verdicts_for
 
 from ..models import CommissionSession, Decision, Outcome, SessionEntry
+from ..selectors import recorded_awards
 from ..signals import decision_recorded
 from ..snapshots import snapshot_build
 
@@ -86,84 +88,202 @@ def session_entry_remove(*, entry: SessionEntry, by, session: CommissionSession 
 
 @dataclass(frozen=True)
 class Budget:
-    """What the scheme may still grant: a number of beneficiaries or an envelope in euros."""
+    """What the scheme may still grant in one window: a number of beneficiaries or an envelope."""
 
     kind: str  # "quota" or "envelope"
     label: str
     limit: Decimal
     used: Decimal  # granted by decisions in force
-    recorded: Decimal  # granted in this session's recorded entries, not yet decided
+    recorded: Decimal  # granted by entries recorded in an open session, not yet decided
+    start: date | None = None
+    end: date | None = None
 
     @property
     def remaining(self) -> Decimal:
         return self.limit - self.used - self.recorded
 
 
-def session_budget(*, session: CommissionSession, excluding: SessionEntry | None = None) -> Budget:
-    """Haute-Garonne: 10 beneficiaries per academic year; Aude: 15 per 6-month session (half-year
-    of the meeting); Horizons: the year's envelope in euros. Periods are those of the meeting date."""
-    code, on = session.scheme.code, session.meeting_date
-    params = parameter_timelines([code])[code].at(on)
-    granted = Application.objects.filter(scheme=session.scheme, current_decision__outcome=Outcome.GRANTED)
-    pending = session.entries.filter(outcome=Outcome.GRANTED, decided=False)
+def _start_of(app: Application) -> date | None:
+    data = app.data or {}
+    raw = (data.get("internship") or data.get("mobility") or {}).get("start_date")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _window(scheme: Scheme, on: date) -> tuple[date, date, str]:
+    """The window a quota counts in, for a file starting on `on`.
+
+    Aude: "15 étudiants [...] par session de 6 mois": the internship session (May or November,
+    a dated parameter) in which the internship starts, whatever the meeting date.
+    Haute-Garonne: "10 internes" a year on a page of the Département's year ("Haute-Garonne -
+    2026"): the Département's budget year, the calendar year, in which the internship starts.
+    Horizons: the academic year of the mobility (Art. 5), for the year's envelope."""
+    if scheme.code == "aude":
+        params = parameter_timelines([scheme.code])[scheme.code].at(on)
+        first, last = session_window(on, params["session_starts"])
+        return first, last, _("Étudiants aidés sur la session de stage du %(a)s au %(b)s") % {
+            "a": f"{first:%d/%m/%Y}", "b": f"{last:%d/%m/%Y}"}
+    if scheme.code == "haute-garonne":
+        return date(on.year, 1, 1), date(on.year, 12, 31), _("Bénéficiaires de l'année %(y)s (stages commençant en %(y)s)") % {"y": on.year}
+    year = academic_year_start(on)
+    return date(year, 9, 1), date(year + 1, 8, 31), _("Enveloppe de l'année universitaire %(a)s-%(b)s") % {"a": year, "b": year + 1}
+
+
+def _budget(*, scheme: Scheme, on: date, excluding: SessionEntry | None = None) -> Budget:
+    first, last, label = _window(scheme, on)
+    params = parameter_timelines([scheme.code])[scheme.code].at(first)
+
+    def within(app) -> bool:
+        start = _start_of(app)
+        return start is not None and first <= start <= last
+
+    # The files that could fall in the window: their academic year is the window's or the one
+    # before (a November internship); their start date, read from the file, decides.
+    years = [academic_year_start(first) - 1, academic_year_start(first), academic_year_start(last)]
+    granted = [a for a in Application.objects.filter(
+        scheme=scheme, academic_year__in=years, current_decision__outcome=Outcome.GRANTED,
+    ).select_related("current_decision").only("data", "current_decision__amount") if within(a)]
+    pending = SessionEntry.objects.filter(
+        session__scheme=scheme, session__status=CommissionSession.Status.OPEN, outcome=Outcome.GRANTED, decided=False,
+    ).select_related("application")
     if excluding is not None:
         pending = pending.exclude(pk=excluding.pk)
-    if code == "aude":
-        first_month = 1 if on.month <= 6 else 7
-        half = Q(current_decision__decided_on__year=on.year, current_decision__decided_on__month__gte=first_month,
-                 current_decision__decided_on__month__lte=first_month + 5)
-        return Budget("quota", _("Étudiants aidés ce semestre"), Decimal(params["session_quota"]),
-                      Decimal(granted.filter(half).count()), Decimal(pending.count()))
-    year = academic_year_start(on)
-    if code == "haute-garonne":
-        return Budget("quota", _("Bénéficiaires de l'année universitaire"), Decimal(params["annual_quota"]),
-                      Decimal(granted.filter(academic_year=year).count()), Decimal(pending.count()))
-    used = granted.filter(academic_year=year).aggregate(s=Sum("current_decision__amount"))["s"] or Decimal("0")
-    recorded = pending.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    return Budget("envelope", _("Enveloppe de l'année universitaire"), params["annual_envelope"], used, recorded)
+    pending = [e for e in pending if within(e.application)]
+    if scheme.code == "horizons":
+        used = sum((a.current_decision.amount for a in granted), Decimal("0"))
+        recorded = sum((e.amount or Decimal("0") for e in pending), Decimal("0"))
+        return Budget("envelope", label, params["annual_envelope"], used, recorded, first, last)
+    limit = params["session_quota"] if scheme.code == "aude" else params["annual_quota"]
+    return Budget("quota", label, Decimal(limit), Decimal(len(granted)), Decimal(len(pending)), first, last)
+
+
+def session_budgets(*, session: CommissionSession) -> list[Budget]:
+    """The budgets the session's files count in (one per window), or the meeting date's when
+    the agenda is empty."""
+    days = {}
+    for entry in session.entries.select_related("application"):
+        start = _start_of(entry.application) or session.meeting_date
+        days.setdefault(_window(session.scheme, start)[0], start)
+    if not days:
+        days[session.meeting_date] = session.meeting_date
+    return [_budget(scheme=session.scheme, on=on) for _first, on in sorted(days.items())]
+
+
+def session_budget(*, session: CommissionSession, excluding: SessionEntry | None = None,
+                   application: Application | None = None) -> Budget:
+    """The budget `application` (else the meeting date) counts in."""
+    on = (_start_of(application) if application is not None else None) or session.meeting_date
+    return _budget(scheme=session.scheme, on=on, excluding=excluding)
+
+
+def _entry_verdict(*, entry: SessionEntry, session: CommissionSession):
+    """The engine's answer on the file today, with the student's whole history of the year: the
+    aid decided on their other files, and what another open session has recorded for them
+    (Horizons Art. 4: one internship grant, one chèque, 36 weeks a year)."""
+    data = application_case_data(entry.application)
+    if session.scheme.code == "horizons":
+        data["prior_awards"] = data["prior_awards"] + [award for _app, award in recorded_awards(entry=entry)]
+    return verdicts_for(validate_batch([data], indexed=False), today=session.meeting_date)[0]
+
+
+def _aude_cap(*, entry: SessionEntry, session: CommissionSession) -> tuple[Decimal, Decimal]:
+    """Aude: 3,600 EUR at most per student and per year, over all the student's files (a dated
+    parameter). Returns (the cap, what the student's other files already have)."""
+    app = entry.application
+    cap = parameter_timelines(["aude"])["aude"].at(_start_of(app) or session.meeting_date)["annual_student_cap"]
+    others = student_other_files(application=app)
+    decided = sum((a.current_decision.amount for a in others.filter(current_decision__outcome=Outcome.GRANTED)), Decimal("0"))
+    recorded = SessionEntry.objects.filter(application__in=others, outcome=Outcome.GRANTED, decided=False).aggregate(
+        s=Sum("amount"))["s"] or Decimal("0")
+    return cap, decided + recorded
+
+
+def _refusal(verdict) -> str:
+    return " ".join(f"{r.message} ({r.article})" for r in verdict.reasons)
 
 
 def session_entry_record(*, entry: SessionEntry, outcome: str, by, amount: Decimal | None = None,
-                         motivation: str = "", confirm_over_budget: bool = False) -> SessionEntry:
+                         motivation: str = "", amount_derogation: str = "", quota_derogation: str = "") -> SessionEntry:
     """Record the commission's decision on one file (granted with its amount, or rejected with a
-    motivation). Going over the quota or envelope needs an explicit confirmation, recorded."""
+    motivation).
+
+    The amount is the engine's, computed now on the student's whole history: the Horizons grant
+    is "up to" it (Art. 6), every other aid is a fixed amount, and another figure is a derogation
+    recorded with its reason. A grant the texts forbid (Art. 4 cumulation, the Aude yearly cap)
+    is refused with the reason. Going over the quota or envelope is a derogation too, for an
+    officer holding the right `decisions.derogate_quota`, with its reason."""
     if outcome not in Outcome.values:
         raise ServiceError(_("Choisissez attribution ou rejet."), field="outcome")
+    amount_derogation, quota_derogation = amount_derogation.strip(), quota_derogation.strip()
     with transaction.atomic():
         session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=entry.session_id)
         _officer_of(session.scheme, by)
-        entry = SessionEntry.objects.select_for_update().select_related("application").get(pk=entry.pk)
+        entry = SessionEntry.objects.select_for_update().select_related("application__scheme").get(pk=entry.pk)
         if session.status != CommissionSession.Status.OPEN or entry.decided:
             raise ServiceError(_("La séance est close : la décision ne peut plus être modifiée."))
+        app = application_locked(entry.application)
+        over_budget = False
         if outcome == Outcome.REJECTED:
             if not motivation.strip():
                 raise ServiceError(_("Un rejet doit être motivé (art. 8)."), field="motivation")
-            amount = Decimal("0.00")
+            amount, amount_derogation, quota_derogation = Decimal("0.00"), "", ""
         else:
             if amount is None or amount <= 0:
                 raise ServiceError(_("Indiquez le montant attribué."), field="amount")
-            if amount > entry.proposed_amount:
+            try:
+                verdict = _entry_verdict(entry=entry, session=session)
+            except InvalidInput:
+                raise ServiceError(_("Les données du dossier sont incomplètes : le montant ne peut être calculé."),
+                                   field="outcome") from None
+            if not verdict.eligible:
+                raise ServiceError(_("Le règlement ne permet pas cette attribution : %(why)s") % {"why": _refusal(verdict)},
+                                   field="outcome")
+            engine = verdict.amount
+            if session.scheme.code == "aude":
+                cap, others = _aude_cap(entry=entry, session=session)
+                if others >= cap:
+                    raise ServiceError(
+                        _("L'étudiant a déjà %(o)s d'aide cette année sur ses autres dossiers : le plafond de %(c)s par "
+                          "étudiant et par an est atteint (session du 22 décembre 2017).") % {"o": eur(others), "c": eur(cap)},
+                        field="outcome")
+                engine = min(engine, cap - others)
+            entry.proposed_amount = engine
+            if amount > engine:
                 raise ServiceError(
-                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s).") % {"p": euros(entry.proposed_amount)},
-                    field="amount",
-                )
-            budget = session_budget(session=session, excluding=entry)
+                    _("Le montant ne peut dépasser celui que donne le règlement (%(p)s).") % {"p": euros(engine)}, field="amount")
+            up_to = session.scheme.code == "horizons" and app.aid == "grant"
+            if amount == engine or up_to:
+                amount_derogation = ""
+            elif not amount_derogation:
+                raise ServiceError(
+                    _("Le règlement fixe cette aide à %(p)s. Un autre montant est une dérogation : indiquez-en le motif.")
+                    % {"p": euros(engine)}, field="amount_derogation")
+            budget = session_budget(session=session, excluding=entry, application=app)
             need = Decimal(1) if budget.kind == "quota" else amount
-            if need > budget.remaining and not confirm_over_budget:
+            over_budget = need > budget.remaining
+            if not over_budget:
+                quota_derogation = ""
+            elif not by.has_perm("decisions.derogate_quota"):
                 raise ServiceError(
-                    _("Cette attribution dépasse %(label)s (reste : %(rest)s). Confirmez le dépassement pour l'enregistrer.")
+                    _("Cette attribution dépasse %(label)s (reste : %(rest)s). Dépasser le quota ou l'enveloppe est une "
+                      "dérogation réservée aux agents qui en ont le droit.") % {"label": budget.label.lower(), "rest": budget.remaining},
+                    field="quota_derogation")
+            elif not quota_derogation:
+                raise ServiceError(
+                    _("Cette attribution dépasse %(label)s (reste : %(rest)s). Indiquez le motif de la dérogation pour l'enregistrer.")
                     % {"label": budget.label.lower(), "rest": budget.remaining},
-                    field="confirm_over_budget",
-                )
-            confirm_over_budget = confirm_over_budget and need > budget.remaining
+                    field="quota_derogation")
         entry.outcome, entry.amount, entry.motivation = outcome, amount, motivation.strip()
-        entry.over_quota_confirmed = bool(confirm_over_budget)
+        entry.amount_derogation, entry.quota_derogation = amount_derogation, quota_derogation
+        entry.over_quota_confirmed = over_budget
         entry.recorded_by, entry.recorded_at = by, timezone.now()
         entry.save()
-        app = application_locked(entry.application)
         event_record(application=app, kind="decision_recorded", actor=by, reason=entry.motivation,
                      payload={"session": session.pk, "outcome": outcome, "amount": str(amount),
-                              "over_budget_confirmed": entry.over_quota_confirmed})
+                              "engine_amount": str(entry.proposed_amount), "amount_derogation": amount_derogation,
+                              "over_budget_confirmed": over_budget, "quota_derogation": quota_derogation})
     return entry
 
 
@@ -261,7 +381,8 @@ def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession
                 kind=Decision.Kind.APPEAL if previous else Decision.Kind.INITIAL,
                 outcome=entry.outcome, amount=entry.amount, motivation=entry.motivation,
                 decided_on=session.act_date, act_number=session.act_number, snapshot=snapshot,
-                supersedes=previous, created_by=session.closed_by,
+                supersedes=previous, created_by=session.closed_by, engine_amount=entry.proposed_amount,
+                amount_derogation=entry.amount_derogation, quota_derogation=entry.quota_derogation,
             )
     except IntegrityError:
         return None  # decided already by a concurrent run

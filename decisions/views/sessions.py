@@ -47,7 +47,7 @@ def _budget_rows(budget: services.Budget) -> list[tuple[str, str, bool]]:
     return [
         (_("Limite"), shown(budget.limit), budget.limit < 0),
         (_("Déjà attribué (décisions en vigueur)"), shown(budget.used), False),
-        (_("Enregistré dans cette séance"), shown(budget.recorded), False),
+        (_("Enregistré en séance, pas encore décidé"), shown(budget.recorded), False),
         (_("Reste disponible"), shown(budget.remaining), budget.remaining < 0),
     ]
 
@@ -97,19 +97,19 @@ class SessionMixin(OfficerOnly):
                             "outcome": entry.outcome or None,
                             "amount": entry.amount if entry.amount is not None else entry.proposed_amount,
                             "motivation": entry.motivation,
-                            "confirm_over_budget": entry.over_quota_confirmed,
+                            "amount_derogation": entry.amount_derogation,
+                            "quota_derogation": entry.quota_derogation,
                         },
                     )
-            rows.append((entry, form))
+            rows.append((entry, form, selectors.cumulation_of(application=entry.application)))
         q = (get.get("q") or "")[:100]
         candidates = None
         if is_open:
             candidates = Paginator(selectors.session_candidates(session=session, q=q), PER_PAGE).get_page(get.get("dpage"))
-        budget = services.session_budget(session=session)
+        budgets = services.session_budgets(session=session)
         return {
             "session": session,
-            "budget": budget,
-            "budget_rows": _budget_rows(budget),
+            "budgets": [(budget, _budget_rows(budget)) for budget in budgets],
             "summary": selectors.session_summary(session=session),
             "agenda": agenda,
             "rows": rows,
@@ -302,6 +302,9 @@ ACT_HEADERS = [
     "Décision",
     "Numéro de l'arrêté",
     "Date de l'arrêté",
+    "Montant du règlement (EUR)",
+    "Dérogation au montant : motif",
+    "Dérogation au quota : motif",
 ]
 
 
@@ -323,6 +326,9 @@ def act_rows(decisions: Iterable) -> Iterator[list]:
             d.get_outcome_display(),
             d.act_number,
             d.decided_on,
+            d.engine_amount,
+            d.amount_derogation,
+            d.quota_derogation,
         ]
 
 

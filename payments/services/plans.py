@@ -49,9 +49,23 @@ def _planned(decision: Decision, amount: Decimal) -> list[Instalment]:
         share = money(item.amount * state_rate) if index < len(plan) else total_state - sum((i.state_share for i in out), ZERO)
         out.append(Instalment(
             application=app, decision=decision, kind=kind, sequence=index, label=item.label, amount=item.amount,
-            state_share=share, due_on=item.due_on, latest_on=item.latest_on, condition=item.condition,
+            state_share=share, due_on=item.due_on, latest_on=item.latest_on, pay_by=item.pay_by, condition=item.condition,
             article=item.article, awaiting_proof=kind == Instalment.Kind.BALANCE,
         ))
+    return out
+
+
+def _rest_of_schedule(decision: Decision, net_paid: Decimal, today: date) -> list[Instalment]:
+    """Aude and Haute-Garonne after an amending decision: the new decision's own schedule (one
+    payment in the last month, or the monthly instalments), what was already paid taking the
+    place of its first instalments, so that the student is paid the rest when the texts say."""
+    out, covered = [], net_paid
+    for item in _planned(decision, decision.amount):
+        if covered >= item.amount:
+            covered -= item.amount
+            continue
+        item.amount, item.state_share, covered = item.amount - covered, ZERO, ZERO
+        out.append(item)
     return out
 
 
@@ -71,13 +85,14 @@ def payment_plan_for_decision(*, decision: Decision, today: date) -> list[Instal
         instalments = []
     elif net_paid == 0:
         instalments = _planned(decision, decision.amount)
+    elif decision.amount > net_paid and app.scheme.code != "horizons":
+        instalments = _rest_of_schedule(decision, net_paid, today)
     elif decision.amount > net_paid:
         rest = decision.amount - net_paid
         instalments = [Instalment(
-            application=app, decision=decision, kind=Instalment.Kind.BALANCE if app.scheme.code == "horizons" else Instalment.Kind.SINGLE,
-            sequence=1, label=_("Complément"), amount=rest, due_on=today, condition=_("décision modificative"),
-            article="Art. 10", awaiting_proof=app.scheme.code == "horizons",
-            latest_on=_planned(decision, decision.amount)[-1].latest_on if app.scheme.code == "horizons" else None,
+            application=app, decision=decision, kind=Instalment.Kind.BALANCE, sequence=1, label=_("Complément"),
+            amount=rest, due_on=today, condition=_("décision modificative"), article="Art. 10", awaiting_proof=True,
+            latest_on=_planned(decision, decision.amount)[-1].latest_on,
         )]
     else:
         instalments = []

@@ -33,8 +33,11 @@ def _order_create(*, application: Application, amount: Decimal, reason: str, exp
     return order
 
 
-def breach_claim(*, application: Application, by, explanation: str, today: date) -> RepaymentOrder:
-    """Haute-Garonne: breach of the commitments; everything paid is claimed back."""
+def breach_claim(*, application: Application, by, explanation: str, today: date) -> RepaymentOrder | None:
+    """Haute-Garonne: breach of the commitments; everything paid is claimed back, and nothing
+    more is paid ("l'étudiant devrait rembourser l'indemnité en totalité"). Recorded before any
+    payment, the breach cancels the instalments still planned and there is nothing to claim:
+    returns None."""
     if not explanation.strip():
         raise ServiceError(_("Motivez le constat de manquement."), field="explanation")
     with transaction.atomic():
@@ -49,6 +52,12 @@ def breach_claim(*, application: Application, by, explanation: str, today: date)
             status__in=[RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED, RepaymentOrder.Status.STANDING]
         ).aggregate(s=Sum("amount"))["s"] or ZERO
         net -= open_claims
+        planned = Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED)
+        if net <= 0 and account is not None and account.paid == 0 and planned.exists():
+            cancelled = planned.update(status=Instalment.Status.CANCELLED)
+            event_record(application=app, kind="breach_recorded", actor=by, reason=explanation.strip(),
+                         payload={"cancelled_instalments": cancelled, "claimed": "0.00"})
+            return None
         if net <= 0:
             raise ServiceError(_("Rien de plus n'est à réclamer : ce qui a été versé est déjà réclamé ou remboursé."))
         Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED).update(status=Instalment.Status.CANCELLED)
@@ -61,9 +70,14 @@ def _order_locked(order: RepaymentOrder) -> tuple[Application, RepaymentOrder]:
 
 
 def notice_received(*, order: RepaymentOrder, received_on: date, by) -> RepaymentOrder:
-    """Record the date on the acknowledgement of receipt: the month to answer runs from it."""
+    """Record the date on the acknowledgement of receipt: the month to answer runs from it. A
+    notice cannot be received before it was issued."""
     with transaction.atomic():
         app, order = _order_locked(order)
+        issued = timezone.localdate(order.notice_letter.sent_at) if order.notice_letter and order.notice_letter.sent_at else order.created_on
+        if received_on < issued:
+            raise ServiceError(_("La mise en demeure a été émise le %(d)s : elle ne peut avoir été reçue avant.")
+                               % {"d": issued.strftime("%d/%m/%Y")}, field="received_on")
         order.notice_received_on, order.response_due = received_on, deadlines.notice_answer_due(received_on)
         order.save(update_fields=["notice_received_on", "response_due"])
         event_record(application=app, kind="notice_received", actor=by, payload={"order": order.pk, "due": order.response_due.isoformat()})

@@ -28,7 +28,7 @@ from django.views.generic import TemplateView
 from accounts.rules import roles_of
 from applications import queues
 from applications import services as app_services
-from applications.models import Application
+from applications.models import Application, Document
 from applications.services import ServiceError
 from applications.states import State
 from applications.views.staff import PER_PAGE, StaffAccess
@@ -36,8 +36,8 @@ from applications.views.student import OwnApplicationMixin
 from schemes.engine.money import ZERO, euros
 
 from .. import recovery_forms as forms
-from .. import services
-from ..models import Account, Instalment, LedgerEntry, RepaymentOrder
+from .. import selectors, services
+from ..models import Account, BalanceRequest, Instalment, LedgerEntry, RepaymentOrder
 
 
 # --- Reads of these screens ----------------------------------------------------------------------
@@ -93,7 +93,7 @@ def balance_preview(application: Application, actual_end_date: date) -> tuple[Ba
         settlement = snapshot_settle(decision.snapshot, actual_end_date=actual_end_date)
     except ValueError:
         return None, _("Le calcul du solde est impossible sur ces données : contactez le service instructeur.")
-    final = min(settlement.final_amount, decision.amount)
+    final = services.balance_final_amount(decision, settlement.final_amount)
     advance = paid_advance(application)
     advance = settlement.advance if advance is None else advance
     return BalancePreview(final, advance, max(final - advance, ZERO), max(advance - final, ZERO),
@@ -128,6 +128,8 @@ class BalanceRequestView(OwnApplicationMixin, View):
                 "d": balance.latest_on.strftime("%d/%m/%Y")}
         if paid_advance(app) is None:
             return _("L'avance n'a pas encore été versée : le solde se demandera ensuite.")
+        if app.balance_requests.filter(status=BalanceRequest.Status.PENDING).exists():
+            return _("Votre demande de solde est en cours de vérification.")
         return ""
 
     def render_page(self, *, preview_form, form=None, preview=None, preview_error=""):
@@ -152,11 +154,11 @@ class BalanceRequestView(OwnApplicationMixin, View):
         if error:
             preview_form.add_error("actual_end_date", error)
             return self.render_page(preview_form=preview_form)
-        form = forms.BalanceRequestForm(initial={"actual_end_date": day}, grant=self._grant())
+        form = forms.BalanceRequestForm(initial={"actual_end_date": day}, grant=self._grant(), proofs=self._proofs())
         return self.render_page(preview_form=preview_form, form=form, preview=preview)
 
     def post(self, request, pk):
-        form = forms.BalanceRequestForm(request.POST, request.FILES, grant=self._grant())
+        form = forms.BalanceRequestForm(request.POST, request.FILES, grant=self._grant(), proofs=self._proofs())
         day = form.cleaned_data.get("actual_end_date") if form.is_valid() else None
         preview_form = forms.BalancePreviewForm({"actual_end_date": request.POST.get("actual_end_date", "")})
         preview = None
@@ -166,25 +168,59 @@ class BalanceRequestView(OwnApplicationMixin, View):
             return self.render_page(preview_form=preview_form, form=form, preview=preview)
         try:
             services.balance_request_submit(application=self.application, by=request.user, actual_end_date=day,
-                                            today=timezone.localdate())
+                                            today=timezone.localdate(), proofs=form.proofs())
         except ServiceError as exc:
             _service_error(form, exc)
             return self.render_page(preview_form=preview_form, form=form, preview=preview)
-        messages.success(request, _("Votre demande de solde est enregistrée."))
-        self._attach(form.proofs())
+        messages.success(request, _("Votre demande de solde est enregistrée : le service vérifie vos justificatifs, "
+                                    "le solde sera versé une fois le séjour prouvé (art. 9)."))
         return redirect("payments:balance_request", pk=pk)
 
-    def _attach(self, proofs) -> None:
-        # The proofs are attached once the request is on file, so that a refused request leaves
-        # no stray document. A refusal is said, not hidden: the request itself stands. (To become
-        # one call, balance_request_submit(proofs=...), with the documents linked to the request.)
-        for kind, upload in proofs:
-            try:
-                app_services.document_add(application=self.application, by=self.request.user, kind=kind, upload=upload)
-            except ServiceError as exc:
-                messages.warning(self.request, _(
-                    "La pièce « %(name)s » n'a pas pu être jointe : %(reason)s Envoyez-la par la messagerie "
-                    "de votre dossier.") % {"name": upload.name, "reason": exc.message})
+    def _proofs(self) -> dict[str, str]:
+        mobility = (self.application.current_decision.snapshot.get("input") or {}).get("mobility") or {}
+        return services.balance_proofs(aid=self.application.aid or "grant", kind=mobility.get("kind", "study"))
+
+
+# --- Officer: checking the balance proofs (Art. 9) ---------------------------------------------------
+class BalanceReviewView(StaffAccess, View):
+    """The proofs of a pending balance request, the dates to read on them, and the check."""
+
+    permission_required = "applications.instruct_application"
+    template_name = "payments/recovery/balance_review.html"
+
+    @cached_property
+    def balance_request(self) -> BalanceRequest:
+        files = selectors.officer_ledger_files(user=self.request.user)
+        return get_object_or_404(BalanceRequest.objects.filter(application__in=files).select_related(
+            "application__scheme", "application__current_decision"), pk=self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.balance_request.application
+
+    def render_page(self, form):
+        req = self.balance_request
+        return render(self.request, self.template_name, {
+            "request_obj": req, "application": req.application, "form": form,
+            "documents": Document.objects.filter(pk__in=req.documents, application=req.application),
+            "proofs": services.balance_proofs(aid=req.application.aid or "grant", kind=(
+                (req.application.current_decision.snapshot.get("input") or {}).get("mobility") or {}).get("kind", "study")),
+        })
+
+    def get(self, request, pk):
+        return self.render_page(forms.BalanceReviewForm(initial={"checked_end_date": self.balance_request.actual_end_date}))
+
+    def post(self, request, pk):
+        form = forms.BalanceReviewForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(form)
+        try:
+            services.balance_request_review(request=self.balance_request, by=request.user, today=timezone.localdate(),
+                                            **form.service_kwargs())
+        except ServiceError as exc:
+            _service_error(form, exc)
+            return self.render_page(form)
+        messages.success(request, _("Vérification enregistrée."))
+        return redirect("payments:officer_ledger", pk=self.balance_request.application_id)
 
 
 # --- Student: repayment orders (Art. 11) -----------------------------------------------------------
@@ -353,6 +389,9 @@ class BreachView(StaffAccess, View):
         except ServiceError as exc:
             _service_error(form, exc)
             return self.render_page(form)
+        if order is None:
+            messages.success(request, _("Manquement constaté avant tout versement : les échéances prévues sont annulées."))
+            return redirect("payments:officer_ledger", pk=self.application.pk)
         messages.success(request, _("Manquement constaté : la mise en demeure de reverser %(a)s est envoyée.") % {
             "a": euros(order.amount)})
         return redirect("payments:order_detail", pk=order.pk)
@@ -360,6 +399,7 @@ class BreachView(StaffAccess, View):
 
 urlpatterns = [
     path("demandes/<int:pk>/solde/", BalanceRequestView.as_view(), name="balance_request"),
+    path("instruction/solde/<int:pk>/", BalanceReviewView.as_view(), name="balance_review"),
     path("demandes/<int:pk>/reversements/", StudentOrdersView.as_view(), name="student_orders"),
     path("recouvrement/", OrdersView.as_view(), name="orders"),
     path("recouvrement/<int:pk>/", OrderDetailView.as_view(), name="order_detail"),

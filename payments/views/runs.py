@@ -254,6 +254,10 @@ class OfficerLedgerView(StaffAccess, LedgerContextMixin, TemplateView):
     def get_permission_object(self):
         return self.application
 
+    def get_context_data(self, **kwargs):
+        # Art. 9: the balance requests whose proofs an officer checks.
+        return super().get_context_data(balance_requests=list(self.application.balance_requests.all()), **kwargs)
+
 
 class StudentLedgerView(OwnApplicationMixin, LedgerContextMixin, TemplateView):
     back_url_name = "applications:student_application"

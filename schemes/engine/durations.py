@@ -37,3 +37,11 @@ def whole_months(start: date, end: date) -> int:
 def academic_year_start(on: date, *, month: int = 9, day: int = 1) -> int:
     """The first calendar year of the academic year containing `on` (1 Sept - 31 Aug)."""
     return on.year if (on.month, on.day) >= (month, day) else on.year - 1
+
+
+def session_window(on: date, starts: tuple[tuple[int, int], ...]) -> tuple[date, date]:
+    """The 6-month session (first and last day) containing `on`, the sessions starting on the
+    month-days `starts` of each year (Aude: the internship sessions of May and November)."""
+    candidates = sorted(date(year, m, d) for year in (on.year - 1, on.year, on.year + 1) for m, d in starts)
+    index = max(i for i, day in enumerate(candidates) if day <= on)
+    return candidates[index], candidates[index + 1] - timedelta(days=1)

@@ -136,6 +136,16 @@ class ParameterSpec:
     parse: Callable[[Any], Any]
 
 
+def _month_days(raw: Any) -> tuple[tuple[int, int], ...]:
+    """["05-01", "11-01"]: days of the year, in order (the starts of the 6-month sessions)."""
+    if not isinstance(raw, list) or not raw:
+        raise ParameterError('a list of month-days such as ["05-01", "11-01"] is expected')
+    days = tuple(_month_day(x) for x in raw)
+    if list(days) != sorted(set(days)):
+        raise ParameterError("the month-days must be distinct and in order")
+    return days
+
+
 def _spec(scheme, key, label, article, parse):
     return ParameterSpec(scheme, key, label, article, parse)
 
@@ -171,6 +181,8 @@ PARAMETER_SPECS: dict[tuple[str, str], ParameterSpec] = {
         _spec(AU, "monthly_travel", "Aide aux déplacements par mois (EUR)", AU_ACT, _amount),
         _spec(AU, "max_months", "Durée prise en charge au plus (mois)", AU_ACT, _count),
         _spec(AU, "session_quota", "Étudiants aidés par session de 6 mois", AU_ACT, _count),
+        _spec(AU, "session_starts", "Débuts des sessions de stage de 6 mois (mois-jour)", AU_ACT, _month_days),
+        _spec(AU, "annual_student_cap", "Aide au plus par étudiant et par an, tous dossiers (EUR)", AU_ACT, _amount),
         _spec(HG, "required_cycle", "Cycle d'études requis", HG_ACT, _count),
         _spec(HG, "monthly_travel", "Indemnité de déplacement par mois (EUR)", HG_ACT, _amount),
         _spec(HG, "monthly_housing", "Indemnité de logement par mois (EUR)", HG_ACT, _amount),

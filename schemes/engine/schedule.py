@@ -27,6 +27,7 @@ class Instalment:
     condition: str  # what must be true before it is paid
     article: str
     latest_on: date | None = None  # after this day it lapses (Horizons balance)
+    pay_by: date | None = None  # the texts' last day to pay it; paid later, it is late (Aude)
 
 
 def horizons_schedule(*, amount: Decimal, advance_rate: Decimal, act_date: date, mobility_start: date,
@@ -57,6 +58,9 @@ def aude_schedule(*, amount: Decimal, start: date, end: date) -> list[Instalment
         Instalment(
             "Versement unique", amount, last_month_starts,
             "convention signée ; versement au cours du dernier mois de stage", "Session du 22 décembre 2017",
+            # "L'aide est versée au cours du dernier mois de stage": a later payment is late, never
+            # moved after the internship's end.
+            pay_by=end,
         )
     ]
 

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
@@ -70,8 +71,7 @@ def _session(code, officer, files, *, outcome="granted", amount=None, meeting=da
     assert decision_services.session_add_files(session=session, applications=files, by=officer, today=meeting) == len(files)
     for entry in session.entries.all():
         decision_services.session_entry_record(entry=entry, outcome=outcome, by=officer, motivation="Motif" if outcome == "rejected" else "",
-                                      amount=amount if amount is not None else entry.proposed_amount,
-                                      confirm_over_budget=True)
+                                      amount=amount if amount is not None else entry.proposed_amount)
     return session
 
 
@@ -141,7 +141,7 @@ def test_other_authority_cannot_touch_the_session(horizons_world):
         decision_services.session_add_files(session=session, applications=[make()], by=_officer("aude"), today=date(2025, 7, 1))
 
 
-def test_haute_garonne_quota_of_ten_needs_confirmation(db):
+def test_haute_garonne_quota_of_ten_is_a_derogation_with_its_reason(db):
     officer = _officer("haute-garonne")
     files = [ready_file("haute-garonne", officer, HAUTE_GARONNE) for _ in range(11)]
     session = decision_services.session_create(scheme=Scheme.objects.get(code="haute-garonne"), title="C", meeting_date=date(2025, 10, 1), by=officer)
@@ -149,15 +149,28 @@ def test_haute_garonne_quota_of_ten_needs_confirmation(db):
     entries = list(session.entries.order_by("pk"))
     for entry in entries[:10]:
         decision_services.session_entry_record(entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer)
-    budget = decision_services.session_budget(session=session)
+    budget = decision_services.session_budget(session=session, application=files[0])
     assert (budget.kind, budget.limit, budget.recorded, budget.remaining) == ("quota", 10, 10, 0)
+    # The internships start in November 2025: the Département's year 2025 (not the meeting's).
+    assert (budget.start, budget.end) == (date(2025, 1, 1), date(2025, 12, 31))
+    with pytest.raises(services.ServiceError) as exc:
+        decision_services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer,
+                                               quota_derogation="Zone prioritaire")
+    assert exc.value.field == "quota_derogation"
+    entries[10].refresh_from_db()
+    assert entries[10].outcome == ""
+    officer.user_permissions.add(Permission.objects.get(codename="derogate_quota"))
+    officer = type(officer).objects.get(pk=officer.pk)
     with pytest.raises(services.ServiceError) as exc:
         decision_services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer)
-    assert exc.value.field == "confirm_over_budget"
+    assert exc.value.field == "quota_derogation"
     entry = decision_services.session_entry_record(entry=entries[10], outcome="granted", amount=Decimal("2400.00"), by=officer,
-                                          confirm_over_budget=True)
-    assert entry.over_quota_confirmed
-    assert entries[10].application.events.last().payload["over_budget_confirmed"] is True
+                                                   quota_derogation="Zone prioritaire")
+    assert entry.over_quota_confirmed and entry.quota_derogation == "Zone prioritaire"
+    assert entries[10].application.events.last().payload["quota_derogation"] == "Zone prioritaire"
+    decision_services.session_close_start(session=session, by=officer, today=date(2025, 10, 2))
+    decision_services.session_close_run(session_id=session.pk)
+    assert Decision.objects.get(entry=entry).quota_derogation == "Zone prioritaire"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across threads need PostgreSQL")

@@ -20,7 +20,7 @@ from payments.notices import (
     render_formal_notice_html,
 )
 from payments.tasks import issue_formal_notice
-from tests.flows import decided_file, officer
+from tests.flows import balance_settled, decided_file, officer
 from tests.pdf_inspect import assert_archivable_and_tagged
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def order():
     """A stay of 8.5 weeks, below the 12-week minimum: the whole advance of 672.00 is claimed."""
     agent = officer("horizons")
     app = _paid_advance(agent)
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31),
+    balance_settled(app, agent, actual_end=date(2025, 10, 31),
                                today=date(2026, 1, 10))
     return RepaymentOrder.objects.select_related("application").get(application=app)
 

@@ -16,7 +16,7 @@ from payments import services as pay
 from payments.followups import follow_up_record
 from payments.models import FollowUp, Instalment
 from schemes.models import Scheme
-from tests.flows import decided_file, officer
+from tests.flows import balance_settled, decided_file, officer
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def pay_planned(apps, agent, today, **filters):
 
 
 def horizons_balance(app, agent, actual_end, today):
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=actual_end, today=today)
+    balance_settled(app, agent, actual_end=actual_end, today=today)
     if app.instalments.filter(kind="balance", status="planned").exists():
         pay_planned([app], agent, today, kind="balance")
 

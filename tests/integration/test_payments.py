@@ -12,7 +12,7 @@ from decisions.models import Letter
 from payments import services as pay
 from payments.models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 from schemes.simulation import simulate_one
-from tests.flows import HORIZONS, decided_file, officer
+from tests.flows import HORIZONS, balance_settled, decided_file, officer
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_balance_matches_the_simulators_settlement(region):
     case = {"scheme": "horizons", "aid": "grant", "submitted_on": "2025-06-01", **HORIZONS,
             "mobility": {**HORIZONS["mobility"], "actual_end_date": "2025-11-28"}}
     expected = simulate_one(case, today=date(2025, 6, 1))["settlement"]
-    request = pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 11, 28), today=date(2026, 1, 10))
+    request = balance_settled(app, region, actual_end=date(2025, 11, 28), today=date(2026, 1, 10))
     assert (str(request.final_amount), str(request.balance), str(request.repayment)) == (
         expected["final_amount"], expected["balance"], expected["repayment"]) == ("910.00", "238.00", "0.00")
     balance = app.instalments.get(kind="balance")
@@ -109,7 +109,7 @@ def test_balance_matches_the_simulators_settlement(region):
 
 def test_stay_below_minimum_loses_everything(region):
     app = _paid_advance(region)
-    request = pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31), today=date(2026, 1, 10))
+    request = balance_settled(app, region, actual_end=date(2025, 10, 31), today=date(2026, 1, 10))
     assert (request.final_amount, request.balance, request.repayment) == (0, 0, Decimal("672.00"))
     order = RepaymentOrder.objects.get(application=app)
     assert (order.reason, order.amount) == ("settlement", Decimal("672.00"))
@@ -125,12 +125,12 @@ def test_balance_lapses_after_31_december_and_advance_is_claimed(region):
     order = RepaymentOrder.objects.get(application=app)
     assert (order.reason, order.amount) == ("lapsed", Decimal("672.00"))
     with pytest.raises(pay.ServiceError, match="caduc|en attente"):
-        pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 12, 19), today=date(2027, 1, 3))
+        balance_settled(app, region, actual_end=date(2025, 12, 19), today=date(2027, 1, 3))
 
 
 def test_recovery_answer_waive_or_repay(region):
     app = _paid_advance(region)
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31), today=date(2026, 1, 10))
+    balance_settled(app, region, actual_end=date(2025, 10, 31), today=date(2026, 1, 10))
     order = RepaymentOrder.objects.get(application=app)
     pay.notice_received(order=order, received_on=date(2026, 1, 20), by=region)
     order.refresh_from_db()
@@ -145,7 +145,7 @@ def test_recovery_answer_waive_or_repay(region):
 
 def test_order_stands_without_answer_then_repaid_in_parts(region):
     app = _paid_advance(region)
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31), today=date(2026, 1, 10))
+    balance_settled(app, region, actual_end=date(2025, 10, 31), today=date(2026, 1, 10))
     order = RepaymentOrder.objects.get(application=app)
     pay.notice_received(order=order, received_on=date(2026, 1, 20), by=region)
     assert pay.repayment_orders_sweep(today=date(2026, 2, 21)) == 1
@@ -217,7 +217,7 @@ def test_breach_is_not_claimed_twice():
 
 def test_notice_reminder_a_week_before_the_answer_is_due(region, django_capture_on_commit_callbacks, mailoutbox):
     app = _paid_advance(region)
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 10, 31), today=date(2026, 1, 10))
+    balance_settled(app, region, actual_end=date(2025, 10, 31), today=date(2026, 1, 10))
     order = RepaymentOrder.objects.get(application=app)
     pay.notice_received(order=order, received_on=date(2026, 1, 20), by=region)  # answer due 20 February
     mailoutbox.clear()
@@ -242,7 +242,7 @@ def test_control_period_shown_once_everything_is_paid(region):
 
     app = _paid_advance(region)
     assert application_ledger(application=app)["control_until"] is None  # the balance is still due
-    pay.balance_request_submit(application=app, by=app.student, actual_end_date=date(2025, 12, 19), today=date(2026, 1, 10))
+    balance_settled(app, region, actual_end=date(2025, 12, 19), today=date(2026, 1, 10))
     balance = app.instalments.get(kind="balance")
     run = pay.payment_run_create(authority=app.scheme.authority, instalment_ids=[balance.pk], by=region,
                                  execution_date=date(2026, 1, 12), today=date(2026, 1, 12))

@@ -46,7 +46,7 @@ def _decided_again(app, agent, *, amount, on=date(2025, 9, 15)):
     session = decision_services.session_create(scheme=app.scheme, title="Réexamen", meeting_date=on, by=agent)
     decision_services.session_add_files(session=session, applications=[app], by=agent, today=on)
     decision_services.session_entry_record(entry=session.entries.get(), outcome="granted", by=agent, amount=amount,
-                                           confirm_over_budget=True)
+                                           quota_derogation="Réexamen sur recours")
     decision_services.session_close_start(session=session, by=agent, today=on)
     decision_services.session_close_run(session_id=session.pk)
     app.refresh_from_db()

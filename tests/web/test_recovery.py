@@ -17,7 +17,7 @@ from decisions.models import Letter
 from payments import services as pay
 from payments.models import Account, BalanceRequest, LedgerEntry, RepaymentOrder
 from payments.notices import formal_notice_issue
-from tests.flows import PDF, decided_file, officer, user
+from tests.flows import PDF, balance_settled, decided_file, officer, user
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -47,9 +47,9 @@ def paid(region):
 
 
 @pytest.fixture
-def order(paid):
+def order(paid, region):
     """A stay cut to 8.5 weeks: the whole advance is claimed, and its notice issued."""
-    pay.balance_request_submit(application=paid, by=paid.student, actual_end_date=date(2025, 10, 31),
+    balance_settled(paid, region, actual_end=date(2025, 10, 31),
                                today=date(2026, 1, 10))
     order = RepaymentOrder.objects.get(application=paid)
     with at(date(2026, 1, 12)):
@@ -89,18 +89,71 @@ def test_balance_preview_then_request(client, paid):
                                      "scholarship_notice": pdf(), "confirm": "on"}, follow=True)
     assert response.redirect_chain[-1][0] == url
     request = BalanceRequest.objects.get(application=paid)
-    assert (request.final_amount, request.balance, request.repayment) == (Decimal("910.00"), Decimal("238.00"), 0)
+    # Art. 9: nothing is computed nor payable on the student's declaration alone.
+    assert request.status == "pending" and (request.final_amount, request.balance) == (None, None)
+    balance = paid.instalments.get(kind="balance")
+    assert balance.awaiting_proof and not pay.instalments_payable(date(2026, 1, 10)).filter(pk=balance.pk).exists()
     body = text(response)
-    assert "Votre demande de solde est enregistrée" in body
-    assert "pas pu être jointe" not in body
-    # The page says the balance is on its way, never that there is none after showing it.
-    assert "solde à verser : 238,00\u00a0€" in body
-    assert "Aucun solde n'est en attente" not in body
-    assert "Votre solde est demandé : vous n'avez rien de plus à faire." in body
-    proofs = paid.documents.filter(kind="other", uploaded_by=paid.student)
+    assert "Votre demande de solde est enregistrée" in body and "en cours de vérification" in body
+    proofs = paid.documents.filter(pk__in=request.documents)
     assert sorted(d.original_name for d in proofs) == ["attestation.pdf", "p.pdf"]
     # The scholarship notice the decision was taken on stays in force.
     assert paid.documents.get(kind="scholarship_notice", superseded=False)
+
+
+def test_officer_checks_the_proofs_then_the_balance_is_planned(client, paid, region):
+    with at(date(2026, 1, 10)):
+        request = pay.balance_request_submit(
+            application=paid, by=paid.student, actual_end_date=date(2025, 11, 28), today=date(2026, 1, 10),
+            proofs=[("stay_certificate", pdf("attestation.pdf")), ("scholarship_notice", pdf("bourse.pdf"))])
+        client.force_login(region)
+        ledger = client.get(reverse("payments:officer_ledger", args=[paid.pk]))
+        assert "Demandes de solde (art. 9)" in text(ledger)
+        url = reverse("payments:balance_review", args=[request.pk])
+        page = client.get(url)
+        assert page.status_code == 200 and "attestation.pdf" in text(page)
+        assert "attestation définitive d'attribution de bourse" in text(page).lower()
+        # A refusal must say why; without the confirmation nothing is recorded.
+        page = client.post(url, {"decision": "reject", "confirm": "on"})
+        assert page.status_code == 200 and "Motivez le refus" in text(page)
+        page = client.post(url, {"decision": "validate", "checked_start_date": "2025-09-01", "checked_end_date": "2025-11-28"})
+        assert page.status_code == 200 and "Cochez cette case" in text(page)
+        request.refresh_from_db()
+        assert request.status == "pending"
+        response = client.post(url, {"decision": "validate", "checked_start_date": "2025-09-01",
+                                     "checked_end_date": "2025-11-28", "confirm": "on"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.status, request.final_amount, request.balance) == ("validated", Decimal("910.00"), Decimal("238.00"))
+    balance = paid.instalments.get(kind="balance")
+    assert balance.amount == Decimal("238.00") and pay.instalments_payable(date(2026, 1, 10)).filter(pk=balance.pk).exists()
+
+
+def test_proofs_rejected_nothing_payable_and_student_may_send_others(client, paid, region):
+    request = pay.balance_request_submit(
+        application=paid, by=paid.student, actual_end_date=date(2025, 11, 28), today=date(2026, 1, 10),
+        proofs=[("stay_certificate", pdf()), ("scholarship_notice", pdf())])
+    pay.balance_request_review(request=request, by=region, validate=False, note="Attestation non signée", today=date(2026, 1, 12))
+    balance = paid.instalments.get(kind="balance")
+    assert balance.awaiting_proof and balance.status == "planned"
+    client.force_login(paid.student)
+    with at(date(2026, 1, 13)):
+        page = client.get(reverse("payments:balance_request", args=[paid.pk]))
+    assert "Attestation non signée" in text(page) and "Justificatifs refusés" in text(page)
+    again = pay.balance_request_submit(
+        application=paid, by=paid.student, actual_end_date=date(2025, 11, 28), today=date(2026, 1, 20),
+        proofs=[("stay_certificate", pdf()), ("scholarship_notice", pdf())])
+    assert again.status == "pending"
+
+
+def test_balance_refused_before_the_stay_ends_and_without_the_notice(paid):
+    with pytest.raises(pay.ServiceError, match="une fois la mobilité terminée"):
+        pay.balance_request_submit(application=paid, by=paid.student, actual_end_date=date(2025, 12, 19),
+                                   today=date(2025, 12, 1), proofs=[("stay_certificate", pdf()), ("scholarship_notice", pdf())])
+    with pytest.raises(pay.ServiceError, match="définitive"):
+        pay.balance_request_submit(application=paid, by=paid.student, actual_end_date=date(2025, 12, 19),
+                                   today=date(2026, 1, 5), proofs=[("stay_certificate", pdf())])
+    assert not BalanceRequest.objects.exists() and paid.instalments.get(kind="balance").awaiting_proof
 
 
 def test_balance_refused_after_the_deadline(client, paid):
@@ -165,7 +218,8 @@ def test_student_reads_and_answers_the_notice(client, order):
     assert "Votre réponse est transmise" in text(response)
     order.refresh_from_db()
     assert order.status == "answered" and order.answer == "Rapatriement sanitaire le 31/10."
-    assert order.application.documents.filter(kind="other", uploaded_by=student).count() == 1
+    balance_proofs = BalanceRequest.objects.get(application=order.application).documents
+    assert order.application.documents.filter(kind="other", uploaded_by=student).exclude(pk__in=balance_proofs).count() == 1
 
 
 def test_student_downloads_the_notice(client, order):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import Establishment, EstablishmentMembership, OfficerMembership, User
@@ -118,7 +119,6 @@ def decide_all(session, officer, outcome="granted"):
             by=officer,
             amount=entry.proposed_amount,
             motivation="Hors critères" if outcome == "rejected" else "",
-            confirm_over_budget=True,
         )
 
 
@@ -231,7 +231,7 @@ def test_record_granted_and_rejected(client, actors):
     # A rejection without motivation: the service's error next to the field, nothing recorded.
     response = client.post(url("session_entry_record", session, e2.pk), {f"e{e2.pk}-outcome": "rejected"})
     assert response.status_code == 200
-    form = dict((entry.pk, f) for entry, f in response.context["rows"])[e2.pk]
+    form = dict((entry.pk, f) for entry, f, _c in response.context["rows"])[e2.pk]
     assert "motivation" in form.errors and "art. 8" in response.text
     e2.refresh_from_db()
     assert e2.outcome == ""
@@ -243,7 +243,7 @@ def test_record_granted_and_rejected(client, actors):
     e2.refresh_from_db()
     assert e2.outcome == "rejected" and e2.amount == Decimal("0.00")
     page = client.get(url("session_detail", session))
-    assert "Mobilité hors cursus" in page.text and "Enregistré dans cette séance" in page.text
+    assert "Mobilité hors cursus" in page.text and "Enregistré en séance, pas encore décidé" in page.text
 
 
 @pytest.mark.parametrize(
@@ -268,8 +268,9 @@ def test_bad_decision_input_is_a_form_error(client, actors, data):
     assert entry.outcome == ""
 
 
-def test_haute_garonne_quota_needs_confirmation(client, actors):
-    """10 beneficiaries per academic year: the 11th attribution must be confirmed explicitly."""
+def test_haute_garonne_quota_is_a_derogation_for_an_entitled_officer(client, actors):
+    """10 beneficiaries a year (the year the internship starts): the 11th attribution is a
+    derogation, refused to an officer without the right, recorded with its reason otherwise."""
     files = [ready(actors, "haute-garonne", last_name=f"Interne{i:02d}") for i in range(11)]
     officer = actors.hg_officer
     session = new_session(actors.haute_garonne, officer, files, meeting=date(2026, 1, 15))
@@ -283,25 +284,34 @@ def test_haute_garonne_quota_needs_confirmation(client, actors):
         )
         assert response.status_code == 302
     page = client.get(url("session_detail", session))
-    assert page.context["budget"].kind == "quota" and page.context["budget"].remaining == 0
+    budget = page.context["budgets"][0][0]
+    assert budget.kind == "quota" and budget.remaining == 0
     assert "0 bénéficiaire(s)" in page.text
     last = entries[10]
     data = {f"e{last.pk}-outcome": "granted", f"e{last.pk}-amount": "2400.00"}
     asked = client.post(url("session_entry_record", session, last.pk), data)
-    assert asked.status_code == 200 and "Je confirme le dépassement" in asked.text
-    form = dict((entry.pk, f) for entry, f in asked.context["rows"])[last.pk]
-    assert "confirm_over_budget" in form.errors
+    assert asked.status_code == 200 and "réservée aux agents qui en ont le droit" in asked.text
+    form = {entry.pk: f for entry, f, _c in asked.context["rows"]}[last.pk]
+    assert "quota_derogation" in form.errors
+    # A reason is not enough without the right: nothing is recorded.
+    refused = client.post(url("session_entry_record", session, last.pk),
+                          {**data, f"e{last.pk}-quota_derogation": "Zone très sous-dotée"})
+    assert refused.status_code == 200
     last.refresh_from_db()
-    assert last.outcome == ""
-    confirmed = client.post(
-        url("session_entry_record", session, last.pk), {**data, f"e{last.pk}-confirm_over_budget": "on"}
-    )
+    assert last.outcome == "" and last.quota_derogation == ""
+
+    officer.user_permissions.add(Permission.objects.get(codename="derogate_quota"))
+    client.force_login(type(officer).objects.get(pk=officer.pk))
+    no_reason = client.post(url("session_entry_record", session, last.pk), data)
+    assert no_reason.status_code == 200 and "motif de la dérogation" in no_reason.text
+    confirmed = client.post(url("session_entry_record", session, last.pk),
+                            {**data, f"e{last.pk}-quota_derogation": "Zone très sous-dotée"})
     assert confirmed.status_code == 302
     last.refresh_from_db()
-    assert last.outcome == "granted" and last.over_quota_confirmed
+    assert last.outcome == "granted" and last.over_quota_confirmed and last.quota_derogation == "Zone très sous-dotée"
     page = client.get(url("session_detail", session))
-    assert page.context["budget"].remaining == -1 and "text-danger" in page.text
-    assert "Dépassement confirmé" in page.text
+    assert page.context["budgets"][0][0].remaining == -1 and "text-danger" in page.text
+    assert "Dérogation au quota" in page.text and "Zone très sous-dotée" in page.text
 
 
 # --- Closing ---------------------------------------------------------------------------------
@@ -368,6 +378,9 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
         "Attribution",
         session.act_number,
         session.act_date.strftime("%d/%m/%Y"),
+        "1120,00",  # the regulation's amount, and no derogation
+        "",
+        "",
     ]
     assert rows[2][1].startswith("'=") and rows[2][6] == "0,00" and rows[2][7] == "Rejet"
     from openpyxl import load_workbook

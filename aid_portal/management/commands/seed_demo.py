@@ -120,7 +120,13 @@ class Command(BaseCommand):
         from applications import services
         from decisions import services as decision_services
 
-        aid, data = situation(scheme.code, today=today, variant=variant)
+        # The demo student holds several granted files of one scheme: each in its own academic
+        # year, since Art. 4 (one grant, one chèque, 36 weeks a year) and Aude's 3,600 EUR a year
+        # count across files. The files still in progress share the first one's year, so that
+        # the officer sees the cumulation warning on them.
+        shift = {State.UNDER_APPEAL: 1, State.CANCELLED: 2}.get(state, 0)
+        aid, data = situation(scheme.code, today=today.replace(year=today.year + shift) if (today.month, today.day) != (2, 29)
+                              else today + timedelta(days=365 * shift), variant=variant)
         app = services.application_create(student=student, scheme=scheme, aid=aid, establishment=establishment)
         app = services.application_update(
             application=app,
@@ -212,7 +218,7 @@ class Command(BaseCommand):
             )
         else:
             services.session_entry_record(
-                entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer, confirm_over_budget=True
+                entry=entry, outcome="granted", amount=entry.proposed_amount, by=officer
             )
         services.session_close_start(session=session, by=officer, today=today)
         services.session_close_run(session_id=session.pk)

@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from schemes.api import api
 
+# A database outage met anywhere in a request answers 503 (aid_portal.middleware).
+handler500 = "aid_portal.middleware.server_error"
+
 # Uploaded files are never served as static media: every download goes through a view that
 # checks who is asking, so MEDIA_URL has no route here on purpose.
 urlpatterns = [

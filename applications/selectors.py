@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
@@ -11,7 +11,7 @@ from schemes.inputs import InvalidInput
 from schemes.simulation import validate_batch, verdicts_for
 
 from .documents import required_kinds
-from .models import Application, Document, DocumentRequest
+from .models import Application, Document, DocumentRequest, OutboxMessage
 
 
 def application_case_data(application: Application) -> dict:
@@ -55,3 +55,11 @@ def document_requests_open(*, application: Application) -> QuerySet[DocumentRequ
 def required_document_kinds(*, application: Application) -> tuple[str, ...]:
     student = (application.data or {}).get("student") or {}
     return required_kinds(application.scheme.code, scholarship_holder=student.get("scholarship_holder"))
+
+
+def outbox_backlog() -> tuple[int, datetime | None]:
+    """How many outbox rows wait for delivery, and when the oldest of them was written."""
+    from django.db.models import Count, Min
+
+    pending = OutboxMessage.objects.filter(delivered_at__isnull=True).aggregate(n=Count("pk"), oldest=Min("created_at"))
+    return pending["n"], pending["oldest"]

@@ -148,9 +148,11 @@ def decision_letters_issue(*, decision_id: int) -> int:
             for kind in _decision_letter_kinds(decision):
                 letter_issue(application=app, kind=kind, decision=decision)
                 created += 1
-    sent = _letters_send(application_id=app.pk,
-                         letters=Letter.objects.filter(decision=decision, kind__in=DECISION_KINDS))
-    if sent:
+    letters = Letter.objects.filter(decision=decision, kind__in=DECISION_KINDS)
+    _letters_send(application_id=app.pk, letters=letters)
+    # From what is stored, not from what this run sent: a run that died between sending and
+    # this line must still have the next run start the appeal period (Art. 13).
+    if letters.exists() and not letters.filter(sent_at__isnull=True).exists():
         decision_notified(decision=decision, on=decision.decided_on)
     return created
 

@@ -124,11 +124,12 @@ def decide_all(session, officer, outcome="granted"):
 
 @pytest.fixture
 def letters(monkeypatch):
-    """Letters are their own task (rendered and sent after each batch): recorded, not run."""
-    import decisions.tasks
+    """Letters are their own task, written to the outbox with each batch's decisions and
+    delivered after commit: the delivery is recorded here, the rendering not run."""
+    import decisions.letters
 
     issued = []
-    monkeypatch.setattr(decisions.tasks, "issue_decision_letters", SimpleNamespace(delay=issued.append))
+    monkeypatch.setattr(decisions.letters, "decision_letters_issue", lambda *, decision_id: issued.append(decision_id) or 0)
     return issued
 
 
@@ -342,7 +343,9 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
     assert (
         progress.status_code == 200 and "progress-bar" in progress.text and url("session_act", session) in progress.text
     )
-    assert client.get(url("session_progress_json", session)).json() == {"status": "closed", "done": 2, "total": 2}
+    assert client.get(url("session_progress_json", session)).json() == {
+        "status": "closed", "done": 2, "total": 2, "stalled": False
+    }
     # Closed: no more changes (a message, not a 500), the confirmation page leads to the progress.
     assert client.get(url("session_close", session))["Location"] == url("session_progress", session)
     refused = client.post(
@@ -396,7 +399,9 @@ def test_progress_while_closing(client, actors):
     page = client.get(url("session_progress", session))
     assert page.status_code == 200 and '<meta http-equiv="refresh" content="3">' in page.text
     assert url("session_progress_json", session) in page.text
-    assert client.get(url("session_progress_json", session)).json() == {"status": "closing", "done": 0, "total": 1}
+    assert client.get(url("session_progress_json", session)).json() == {
+        "status": "closing", "done": 0, "total": 1, "stalled": False
+    }
     # The act is not there yet: the progress page explains.
     assert client.get(url("session_act", session))["Location"] == url("session_progress", session)
     assert client.get(url("session_act_csv", session))["Location"] == url("session_progress", session)

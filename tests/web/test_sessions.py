@@ -466,3 +466,34 @@ def test_anonymous_is_sent_to_sign_in(client, actors):
     ):
         response = client.get(address)
         assert response.status_code == 302 and "/comptes/" in response["Location"]
+
+
+def test_a_stalled_closing_can_be_resumed_from_its_page(client, actors):
+    from applications.models import OutboxMessage
+    from django.utils import timezone
+
+    session = new_session(actors.horizons, actors.officer, [ready(actors)])
+    decide_all(session, actors.officer)
+    decision_services.session_close_start(session=session, by=actors.officer, today=date(2025, 10, 16))
+    client.force_login(actors.officer)
+    resume = url("session_close_resume", session)
+    # Moving (just started): no button, and a POST resumes nothing.
+    page = client.get(url("session_progress", session))
+    assert resume not in page.text and 'id="session-stalled"' not in page.text
+    refused = client.post(resume, follow=True)
+    assert "rien à reprendre" in refused.text
+    assert OutboxMessage.objects.filter(task="decisions.close_session").count() == 1
+    # Its worker died: the progress has not moved for longer than the delay.
+    CommissionSession.objects.filter(pk=session.pk).update(progress_at=timezone.now() - timezone.timedelta(hours=1))
+    page = client.get(url("session_progress", session))
+    assert 'id="session-stalled"' in page.text and resume in page.text and "Reprendre la clôture" in page.text
+    assert client.get(url("session_progress_json", session)).json()["stalled"] is True
+    response = client.post(resume)
+    assert response.status_code == 302 and response["Location"] == url("session_progress", session)
+    assert OutboxMessage.objects.filter(task="decisions.close_session", args=[session.pk]).count() == 2
+    assert 'id="session-stalled"' not in client.get(url("session_progress", session)).text
+    # Someone else's session: not found; GET is not an action.
+    client.force_login(actors.other_officer)
+    assert client.post(resume).status_code == 404
+    client.force_login(actors.officer)
+    assert client.get(resume).status_code == 405

@@ -469,8 +469,9 @@ def test_anonymous_is_sent_to_sign_in(client, actors):
 
 
 def test_a_stalled_closing_can_be_resumed_from_its_page(client, actors):
-    from applications.models import OutboxMessage
     from django.utils import timezone
+
+    from applications.models import OutboxMessage
 
     session = new_session(actors.horizons, actors.officer, [ready(actors)])
     decide_all(session, actors.officer)

@@ -191,6 +191,26 @@ def celery_on(redis_server):
     outbox._publish_paused_until = 0.0
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _ready_for_serialized_rollback(django_db_setup, django_db_blocker):
+    """The fault tests are transactional (the worker must see what they commit) and restore the
+    migrated contents (schemes, authorities, parameters) with `serialized_rollback`. After an
+    earlier transactional test without it, the flush left the tables empty but re-created the
+    content types and permissions (post_migrate), which the snapshot holds too, with their
+    original ids: they go first, or the restore fails on them. Module scope: this runs before
+    the function-scoped database fixtures."""
+    with django_db_blocker.unblock():
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        from schemes.models import Scheme
+
+        if not Scheme.objects.exists():
+            Permission.objects.all().delete()
+            ContentType.objects.all().delete()
+            ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def worker(transactional_db, redis_server, celery_on, tmp_path):
     # After transactional_db: torn down before it, so no worker holds the test database open

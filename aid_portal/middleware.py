@@ -4,13 +4,17 @@ import logging
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 from applications.documents import MAX_UPLOAD_BYTES
 from core.net import client_ip
 
 security_log = logging.getLogger("aid_portal.security")
+outage_log = logging.getLogger("aid_portal.outage")
 
 
 class AccessDeniedLogMiddleware:
@@ -132,3 +136,34 @@ class PrivacyHeadersMiddleware:
         if private and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
+
+
+def database_unavailable_response() -> HttpResponse:
+    """The 503 page: rendered without the request (no user, no session), since the database
+    they live in is the thing that is away."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached (PostgreSQL restarting, a connection cut) is an
+    outage, not a bug: the visitor gets a 503 page that says to retry, the log one line.
+    Errors of the queries themselves (a constraint, bad SQL) are not caught: they are bugs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_unavailable(exception):
+            outage_log.error("database unavailable: %s %s: %s", request.method, request.path, exception)
+            return database_unavailable_response()
+        return None
+
+
+def is_database_unavailable(exception: BaseException) -> bool:
+    # Django's OperationalError/InterfaceError wrap psycopg2's: lost or refused connections.
+    return isinstance(exception, OperationalError | InterfaceError)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers before host checks, HTTPS redirects, sessions and rate limits (a
+    # container's health check calls it over plain HTTP on localhost).
+    "aid_portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     # body is parsed here, capped, before CsrfViewMiddleware.process_view reads request.POST.
     "aid_portal.middleware.UploadSizeLimitMiddleware",
     "aid_portal.middleware.PrivacyHeadersMiddleware",
+    # A database that is away (restarting) answers 503 with a page, not a 500 traceback.
+    "aid_portal.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -108,6 +113,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # development server opens a thread per request, where a kept connection would only leak.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True))
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A database that does not answer fails the request in seconds, not after the TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,6 +233,7 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", "")  # filemail:///path: one file per e-mail
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portail des aides aux études <noreply@localhost>")
 # The portal's public address, printed in letters (where the rules of the engine are published,
 # CRPA R311-3-1-1) and in the information notice on personal data.
@@ -268,14 +279,23 @@ SIMULATE_RATE_CASES = env.int("SIMULATE_RATE_CASES", default=300)
 SIMULATE_RATE_WINDOW = env.int("SIMULATE_RATE_WINDOW", default=60)
 # The client is identified by core.net.client_ip (CLIENT_IP_HEADER, TRUSTED_PROXY_COUNT above).
 
+# --- Redis: short timeouts everywhere (docs/reliability-faults.md) ------------------------
+# A Redis that is down refuses at once; one that is frozen would hold every caller until the
+# TCP timeout. Seconds, for the cache, the broker and the result backend alike.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+
 # --- Cache: the rate limits of sign-in live here, so production shares one Redis cache ----
+# Fail-soft (aid_portal/cache.py): a cache outage is a miss, never a 500 at sign-in.
 CACHES = {
     "default": (
         {
-            # Fails open: a Redis outage must not turn sign-in into a 500 (aid_portal/cache.py).
-            "BACKEND": "aid_portal.cache.FailOpenRedisCache",
+            "BACKEND": "aid_portal.cache.FailSoftRedisCache",
             "LOCATION": env.str("REDIS_URL"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
         if env.str("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aid-portal"}
@@ -297,13 +317,55 @@ else:
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ACKS_LATE = True
+# Acknowledged late only where a task says so (the idempotent ones: applications, decisions,
+# payments and aid_portal tasks); a task that sends an e-mail directly is not run twice.
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # autodiscover_tasks() reads the `tasks` modules of INSTALLED_APPS only; aid_portal is not an
 # app, so the worker imports its housekeeping tasks by name (beat would send them to nobody).
 CELERY_IMPORTS = ["aid_portal.tasks"]
+
+# A message taken by a worker that died unacknowledged goes back to the queue after this long.
+# Longer than the longest task (a 300-file closing takes minutes), or a running task would be
+# handed to a second worker; the outbox sweep and the stalled-closing resumption, not Redis,
+# are what bring lost work back within minutes (OUTBOX_LEASE_SECONDS, CLOSING_STALLED_AFTER_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# The worker and beat reconnect for as long as Redis is away (they are what brings the backlog
+# back); a web process publishes once, briefly, and leaves the rest to the outbox sweep.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=2.0)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_RESULT_EXPIRES = 3600
+
+# --- The outbox and the resumption of closings (applications.services.outbox) ------------
+# A delivery that has not finished after this long is taken again (its worker died).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# How often beat runs the outbox sweep and looks for stalled closings.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# A closing whose progress has not moved for this long is resumed.
+CLOSING_STALLED_AFTER_SECONDS = env.int("CLOSING_STALLED_AFTER_SECONDS", default=300)
+# /healthz answers 503 when the oldest undelivered outbox row is older than this.
+OUTBOX_BACKLOG_MAX_AGE_SECONDS = env.int("OUTBOX_BACKLOG_MAX_AGE_SECONDS", default=900)
 # Periodic tasks. Each entry names a task that calls one service and is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
+    # The outbox's safety net: letters and e-mails whose immediate delivery did not happen
+    # (broker away, worker killed) are delivered here.
+    "outbox-sweep": {
+        "task": "applications.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "resume-stalled-closings": {
+        "task": "decisions.resume_stalled_closings",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
     # Every stage's deadline sweeps (aid_portal.sweeps): document reminders, the Horizons
     # incomplete-file rule (Art. 5), lapsed balances, unanswered repayment orders;
     # `python manage.py run_deadlines` runs the same sweeps for cron users.

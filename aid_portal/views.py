@@ -3,6 +3,7 @@ and the error pages (in the portal's layout, in the user's language)."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from schemes.models import Scheme
 
 from .context_processors import portal_identity
+from .middleware import database_unavailable_response, is_database_unavailable
 
 # RGAA 4.1: "partiellement conforme" while no complete audit exists (the automated axe checks
 # cover part of the criteria only); "totalement conforme" needs an audit of every criterion.
@@ -67,6 +69,10 @@ too_many_requests = _error("429.html", 429)
 
 
 def server_error(request):
+    """handler500. A database outage met outside a view (a middleware reading the session)
+    still answers 503 (aid_portal.middleware); any other error, the portal's 500 page."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response()
     # Neither the request's context processors nor the database: whatever failed may be them.
     # The portal's identity comes from the settings alone.
     html = loader.get_template("500.html").render({"portal": portal_identity()})

@@ -14,6 +14,7 @@ from .models import (
     Message,
     Note,
     Opinion,
+    OutboxMessage,
 )
 
 
@@ -222,6 +223,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     looked at in the admin, never edited there."""
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """What background work waits, and why (last_error): for support, read-only. Rows are written
+    by the services and delivered by the outbox (applications.services.outbox)."""
+
+    list_display = ["task", "key", "created_at", "attempts", "available_at", "delivered_at"]
+    list_filter = [("delivered_at", admin.EmptyFieldListFilter), "task"]
+    search_fields = ["key"]
+    readonly_fields = ["task", "args", "key", "created_at", "available_at", "attempts", "delivered_at", "last_error"]
+
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
@@ -12,7 +12,7 @@ from schemes.inputs import InvalidInput
 from schemes.simulation import validate_batch, verdicts_for
 
 from .documents import required_kinds
-from .models import Application, Document, DocumentRequest
+from .models import Application, Document, DocumentRequest, OutboxMessage
 
 
 def application_case_data(application: Application) -> dict:
@@ -121,3 +121,11 @@ def documents_to_renew(*, application: Application, today: date) -> list[str]:
     on_file = documents_current(application=application)
     return [k for k in RENEWED_EACH_YEAR.get(application.scheme.code, ())
             if k in on_file and on_file[k].uploaded_at.date() < year_start]
+
+
+def outbox_backlog() -> tuple[int, datetime | None]:
+    """How many outbox rows wait for delivery, and when the oldest of them was written."""
+    from django.db.models import Count, Min
+
+    pending = OutboxMessage.objects.filter(delivered_at__isnull=True).aggregate(n=Count("pk"), oldest=Min("created_at"))
+    return pending["n"], pending["oldest"]

@@ -40,6 +40,9 @@ class CommissionSession(models.Model):
     # Progress of a closing run in the background (entries decided / entries to decide).
     progress_total = models.PositiveIntegerField(default=0)
     progress_done = models.PositiveIntegerField(default=0)
+    # When the progress last moved (or the closing was started or resumed): a closing whose
+    # progress has not moved for a while has lost its worker and is resumed.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.

@@ -3,7 +3,9 @@
 from celery import shared_task
 
 
-@shared_task(name="payments.issue_formal_notice")
+# Idempotent (an order that has its notice is left alone), hence acknowledged late; written to
+# the outbox by the order's service, which retries it.
+@shared_task(name="payments.issue_formal_notice", acks_late=True, reject_on_worker_lost=True)
 def issue_formal_notice(order_id: int) -> int:
     from .notices import formal_notice_issue
 

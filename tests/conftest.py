@@ -60,5 +60,8 @@ def pytest_collection_modifyitems(items):
     """Browser tests run last. Playwright's event loop, once started, makes Django look its
     connections up in an async context for the rest of the session, where `serialized_rollback`
     finds no snapshot to restore; tests/e2e/conftest.py restores the migrated data for itself,
-    so nothing after the browser tests may depend on it."""
-    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+    so nothing after the browser tests may depend on it.
+    The fault tests (tests/faults) run just before them: their worker must see committed data,
+    so they are transactional, and the flush at their end leaves the database empty for the
+    tests that follow, as the browser tests do."""
+    items.sort(key=lambda item: 2 if "/tests/e2e/" in str(item.path) else "/tests/faults/" in str(item.path))

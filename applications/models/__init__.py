@@ -12,7 +12,8 @@ from .files import (
     Opinion,
     _unguessable_name,  # noqa: F401 (named by migration 0001 as applications.models._unguessable_name)
 )
+from .outbox import OutboxMessage
 
 __all__ = [
-    "Application", "Document", "DocumentRequest", "Event", "EventQuerySet", "Message", "Note", "Opinion",
+    "Application", "Document", "DocumentRequest", "Event", "EventQuerySet", "Message", "Note", "Opinion", "OutboxMessage",
 ]

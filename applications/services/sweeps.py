@@ -104,7 +104,7 @@ def document_reminders_send(*, today: date) -> int:
         )
         DocumentRequest.objects.filter(pk__in=[r.pk for r in due]).update(reminder_sent_on=today)
         for req in due:
-            _notify(req.application, "documents_reminder", due=req.deadline.strftime("%d/%m/%Y"))
+            _notify(req.application, "documents_reminder", key=f"request-{req.pk}", due=req.deadline.strftime("%d/%m/%Y"))
     return len(due)
 
 

@@ -1,7 +1,7 @@
 """Writes of the application workflow.
 
 Every state change: take the row lock, check, run the FSM transition, save, write the event,
-and enqueue notifications with transaction.on_commit. Services never receive `request`; they
+and write the notifications to the outbox (outbox.py), in that same transaction. Services never receive `request`; they
 raise ServiceError (with a French message for the user) when an action is refused.
 """
 
@@ -35,8 +35,8 @@ from ..selectors import (
 )
 from ..signals import file_rejected
 from ..states import State
-from ..tasks import send_application_mail
 from ..uploads import UploadRefused, upload_content_type
+from .outbox import outbox_put
 
 # Conditions no document can cure (issue #3): a Horizons file sent on or after the mobility's
 # start, or after 30 June, is refused at submission rather than left to be rejected later.
@@ -78,8 +78,12 @@ def application_locked(application: Application | int) -> Application:
     )
 
 
-def _notify(application: Application, kind: str, **extra: str) -> None:
-    transaction.on_commit(lambda: send_application_mail.delay(application.pk, kind, extra))
+def _notify(application: Application, kind: str, *, key: str = "", **extra: str) -> None:
+    """Write the e-mail to the outbox, in the caller's transaction: the notification commits with
+    the change it tells of (Art. 5: the e-mail of a submission is the proof of filing). `key`
+    tells two notifications apart; by default, the file's event that the change just recorded."""
+    outbox_put(task="applications.send_mail", args=[application.pk, kind, extra],
+               key=f"mail:{kind}:{application.pk}:{key or application.events_count}")
 
 
 def _transition(app: Application, name: str, *, by, reason: str = "", payload=None) -> None:

@@ -156,13 +156,15 @@ def decision_letters_issue(*, decision_id: int) -> int:
                 letter_issue(application=app, kind=kind, decision=decision)
                 created += 1
     letters = Letter.objects.filter(decision=decision, kind__in=DECISION_KINDS)
-    sent = _letters_send(application_id=app.pk, letters=letters)
+    _letters_send(application_id=app.pk, letters=letters)
     # Art. 13: the appeal period runs from the notification to the student, the day the letters
     # were e-mailed (or, for a student without an e-mail address, made available on the portal),
-    # never from the act's date.
-    if sent:
-        decision_notified(decision=decision, on=timezone.localdate(sent[0].sent_at))
-    elif not app.student.email and (first := letters.order_by("pk").first()) is not None:
+    # never from the act's date. Read from what is stored, not from what this run sent: a run that
+    # died between sending and this line must still have the next run start the appeal period.
+    stored = letters.order_by("pk")
+    if stored.exists() and not stored.filter(sent_at__isnull=True).exists():
+        decision_notified(decision=decision, on=timezone.localdate(stored.first().sent_at))
+    elif not app.student.email and (first := stored.first()) is not None:
         decision_notified(decision=decision, on=timezone.localdate(first.created_at))
     return created
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-
 from applications.events import event_record
 from applications.models import Application
-from applications.services import application_locked
+from applications.services import application_locked, outbox_put
 
 from ..models import Decision, Outcome
 from .sessions import decision_recorded_send
@@ -27,8 +25,6 @@ def decision_act_record(*, application: Application, kind: str, motivation: str,
     """Record the rejection act of `application` (already in its final state), make it the
     decision in force, and issue its motivated letter after commit. Call inside the transaction
     that holds the file's row lock (it is taken again here, which costs nothing)."""
-    from ..tasks import issue_decision_letters
-
     app = application_locked(application)
     previous = app.current_decision
     decision = Decision.objects.create(
@@ -42,5 +38,7 @@ def decision_act_record(*, application: Application, kind: str, motivation: str,
     event_record(application=app, kind="decision_act", actor=by, reason=motivation,
                  payload={"decision": decision.pk, "kind": decision.kind})
     decision_recorded_send(decision=decision, today=today)
-    transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+    # The letter is work written down with the act (the outbox): a worker dying before it is sent
+    # never leaves a decision without its letter.
+    outbox_put(task="decisions.issue_decision_letters", args=[decision.pk], key=f"decision-letters:{decision.pk}")
     return decision

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from applications.events import event_record, transition_recorded
 from applications.models import Application
-from applications.services import ServiceError, application_locked, check_officer, document_add, merge_data
+from applications.services import ServiceError, application_locked, check_officer, document_add, merge_data, outbox_put
 from applications.states import State
 from schemes.inputs import InvalidInput
 
@@ -75,8 +75,6 @@ def _appeal_open(*, app: Application, by, grounds: str, received_on: date, on_pa
 def appeal_decide(*, appeal: Appeal, by, uphold: bool, answer: str) -> Appeal:
     """Uphold the decision, or change it: the file goes back to instruction, to be decided again
     in a later session (the new decision supersedes the old one). A letter answers either way."""
-    from ..tasks import issue_letter
-
     if not answer.strip():
         raise ServiceError(_("La réponse au recours doit être motivée."), field="answer")
     with transaction.atomic():
@@ -100,8 +98,8 @@ def appeal_decide(*, appeal: Appeal, by, uphold: bool, answer: str) -> Appeal:
         appeal.save()
         transition_recorded(application=app, kind="uphold" if uphold else "reopen", actor=by, from_state=before,
                             reason=appeal.answer, payload={"appeal": appeal.pk})
-        decision_id = app.current_decision_id
-        transaction.on_commit(lambda: issue_letter.delay(app.pk, kind, decision_id))
+        outbox_put(task="decisions.issue_letter", args=[app.pk, kind, app.current_decision_id],
+                   key=f"letter:{kind}:appeal-{appeal.pk}")
     return appeal
 
 
@@ -142,8 +140,6 @@ def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today:
     """Re-examine after a reported change: when accepted, the declared situation is updated and
     the engine recomputes the amount, which an amending decision fixes (a cancellation cancels
     the aid). Sums already paid above the new amount are recovered by the payments app."""
-    from ..tasks import issue_decision_letters, issue_letter
-
     if not answer.strip():
         raise ServiceError(_("La réponse doit être motivée."), field="answer")
     with transaction.atomic():
@@ -158,7 +154,8 @@ def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today:
             report.save()
             event_record(application=app, kind="change_refused", actor=by, reason=report.answer,
                          payload={"change": report.pk})
-            transaction.on_commit(lambda: issue_letter.delay(app.pk, Letter.Kind.CHANGE_REFUSED, app.current_decision_id))
+            outbox_put(task="decisions.issue_letter", args=[app.pk, Letter.Kind.CHANGE_REFUSED, app.current_decision_id],
+                       key=f"letter:{Letter.Kind.CHANGE_REFUSED}:change-{report.pk}")
             return report
         previous = app.current_decision
         app.data = merge_data(app.data or {}, report.changes or {})
@@ -195,5 +192,5 @@ def change_review(*, report: ChangeReport, by, accept: bool, answer: str, today:
                             from_state=before, reason=report.answer,
                             payload={"change": report.pk, "decision": decision.pk, "amount": str(amount),
                                      "previous_amount": str(previous.amount)})
-        transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+        outbox_put(task="decisions.issue_decision_letters", args=[decision.pk], key=f"decision-letters:{decision.pk}")
     return report

@@ -2,24 +2,28 @@
 decision (Art. 10).
 
 Lock order, everywhere: the session row, then application rows by ascending pk. Letters are
-rendered and sent by tasks after commit (decisions.tasks), never inside the transaction.
+rendered and sent by tasks (decisions.tasks), never inside the transaction: what a transaction
+decides, it writes to the outbox (applications.services.outbox), so that no letter is lost when a
+worker dies or the broker is away.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.events import event_record, transition_recorded
 from applications.models import Application
 from applications.selectors import application_case_data, application_verdict, student_other_files
-from applications.services import ServiceError, application_locked
+from applications.services import ServiceError, application_locked, outbox_put
 from applications.states import State
 from schemes.engine.durations import academic_year_start, session_window
 from schemes.engine.money import eur, euros
@@ -34,6 +38,7 @@ from ..signals import decision_recorded
 from ..snapshots import snapshot_build
 
 CLOSING_BATCH = 100
+logger = logging.getLogger("aid_portal.sessions")
 
 
 def _officer_of(scheme: Scheme, by) -> None:
@@ -291,8 +296,6 @@ def session_close_start(*, session: CommissionSession, by, today: date) -> Commi
     """Close the session: fix the decision act (number and date) and decide every file, in
     batches, in a background task that reports its progress. Safe to call twice: the second call
     finds the session closing or closed and changes nothing."""
-    from ..tasks import close_session
-
     with transaction.atomic():
         session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
         _officer_of(session.scheme, by)
@@ -309,9 +312,62 @@ def session_close_start(*, session: CommissionSession, by, today: date) -> Commi
         session.act_date = today
         session.act_number = f"{session.scheme.code.upper()}-{today.year}-{year_count + 1:03d}"
         session.closed_by, session.progress_total, session.progress_done = by, entries.count(), 0
+        session.progress_at = timezone.now()
         session.save()
-        transaction.on_commit(lambda: close_session.delay(session.pk))
+        outbox_put(task="decisions.close_session", args=[session.pk], key=f"close-session:{session.pk}")
     return session
+
+
+def session_close_stalled(*, session: CommissionSession, now) -> bool:
+    """A closing whose progress has not moved for CLOSING_STALLED_AFTER_SECONDS: its worker died
+    (or its message waits in a broker that lost it)."""
+    stalled_after = timedelta(seconds=settings.CLOSING_STALLED_AFTER_SECONDS)
+    return session.status == CommissionSession.Status.CLOSING and (
+        session.progress_at is None or session.progress_at <= now - stalled_after
+    )
+
+
+def _close_resume(session: CommissionSession, *, now, by=None) -> None:
+    """Write a new run of the closing to the outbox. Call holding the session's row lock. The key
+    names the point the closing stalled at, so the same stall is resumed once."""
+    stalled_at = (session.progress_at or session.act_date).isoformat()
+    outbox_put(task="decisions.close_session", args=[session.pk], key=f"close-session:{session.pk}:{stalled_at}")
+    CommissionSession.objects.filter(pk=session.pk).update(progress_at=now)
+    session.progress_at = now
+    logger.warning("closing of session %s resumed (stalled at %s/%s since %s) by %s", session.pk,
+                   session.progress_done, session.progress_total, stalled_at, getattr(by, "pk", "the sweep"))
+
+
+def session_close_resume(*, session: CommissionSession, by) -> CommissionSession:
+    """An officer resumes a closing that has stopped moving (its progress page offers it). The
+    decisions already taken stay; the run decides the rest and issues what is missing."""
+    with transaction.atomic():
+        session = CommissionSession.objects.select_for_update().select_related("scheme__authority").get(pk=session.pk)
+        _officer_of(session.scheme, by)
+        if session.status != CommissionSession.Status.CLOSING:
+            raise ServiceError(_("Seule une clôture en cours peut être reprise."))
+        if not session_close_stalled(session=session, now=timezone.now()):
+            raise ServiceError(_("La clôture avance : il n'y a rien à reprendre."))
+        _close_resume(session, now=timezone.now(), by=by)
+    return session
+
+
+def sessions_resume_stalled(*, now) -> int:
+    """Resume every closing that has stopped moving (beat, every minute). Running it twice
+    resumes nothing more: a resumed closing is not stalled again before the delay has passed."""
+    stalled_before = now - timedelta(seconds=settings.CLOSING_STALLED_AFTER_SECONDS)
+    resumed = 0
+    ids = list(
+        CommissionSession.objects.filter(status=CommissionSession.Status.CLOSING)
+        .filter(Q(progress_at__isnull=True) | Q(progress_at__lte=stalled_before)).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            session = CommissionSession.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if session is not None and session_close_stalled(session=session, now=now):
+                _close_resume(session, now=now)
+                resumed += 1
+    return resumed
 
 
 def session_close_run(*, session_id: int) -> int:
@@ -343,7 +399,8 @@ def session_close_run(*, session_id: int) -> int:
             SessionEntry.objects.filter(pk__in=[e.pk for e in batch]).update(decided=True)
             done += len(batch)
             CommissionSession.objects.filter(pk=session_id).update(
-                progress_done=SessionEntry.objects.filter(session_id=session_id, decided=True).count()
+                progress_done=SessionEntry.objects.filter(session_id=session_id, decided=True).count(),
+                progress_at=timezone.now(),
             )
     with transaction.atomic():
         session = CommissionSession.objects.select_for_update().get(pk=session_id)
@@ -368,8 +425,6 @@ def _cases(files):
 def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession, timelines, tables) -> Decision | None:
     """Decide one file of a closing session. Call holding the file's row lock; the caller marks
     the entry decided."""
-    from ..tasks import issue_decision_letters
-
     if app.state != State.READY_FOR_DECISION:
         return None
     _verdict, snapshot = snapshot_build(application=app, today=session.act_date, timelines=timelines, tables=tables)
@@ -394,7 +449,8 @@ def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession
                         reason=entry.motivation, payload={"decision": decision.pk, "amount": str(decision.amount),
                                                           "act": session.act_number})
     decision_recorded_send(decision=decision, today=session.act_date)
-    transaction.on_commit(lambda: issue_decision_letters.delay(decision.pk))
+    # In the batch's transaction: the letters are owed exactly when the decision exists.
+    outbox_put(task="decisions.issue_decision_letters", args=[decision.pk], key=f"decision-letters:{decision.pk}")
     return decision
 
 

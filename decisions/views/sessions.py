@@ -244,7 +244,8 @@ class SessionCloseView(SessionMixin, ServiceFormMixin, FormView):
 
 
 def _progress(session: CommissionSession) -> dict:
-    return {"status": session.status, "done": session.progress_done, "total": session.progress_total}
+    return {"status": session.status, "done": session.progress_done, "total": session.progress_total,
+            "stalled": services.session_close_stalled(session=session, now=timezone.now())}
 
 
 class SessionProgressView(SessionMixin, TemplateView):
@@ -255,12 +256,27 @@ class SessionProgressView(SessionMixin, TemplateView):
         percent = (
             100 if s.status == Status.CLOSED else (100 * s.progress_done // s.progress_total if s.progress_total else 0)
         )
-        return super().get_context_data(session=s, percent=percent, **kwargs)
+        stalled = services.session_close_stalled(session=s, now=timezone.now())
+        return super().get_context_data(session=s, percent=percent, stalled=stalled, **kwargs)
 
 
 class SessionProgressJsonView(SessionMixin, View):
     def get(self, request, *args, **kwargs):
         return JsonResponse(_progress(self.session))
+
+
+class SessionResumeView(SessionMixin, View):
+    """The progress page's button: resume a closing that has stopped moving (its worker died).
+    Safe to press twice: a resumed closing is not stalled, and the run skips decided files."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.session_close_resume(session=self.session, by=request.user)
+        except services.ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Clôture reprise : les dossiers restants sont décidés en arrière-plan."))
+        return redirect(self.url("session_progress"))
 
 
 # --- The decision act and its exports ----------------------------------------------------------
@@ -375,6 +391,7 @@ urlpatterns = [
     path("commission/<int:pk>/cloturer/", SessionCloseView.as_view(), name="session_close"),
     path("commission/<int:pk>/progression/", SessionProgressView.as_view(), name="session_progress"),
     path("commission/<int:pk>/progression.json", SessionProgressJsonView.as_view(), name="session_progress_json"),
+    path("commission/<int:pk>/reprendre/", SessionResumeView.as_view(), name="session_close_resume"),
     path("commission/<int:pk>/arrete/", ActView.as_view(), name="session_act"),
     path("commission/<int:pk>/beneficiaires.csv", ActCsvView.as_view(), name="session_act_csv"),
     path("commission/<int:pk>/beneficiaires.xlsx", ActXlsxView.as_view(), name="session_act_xlsx"),

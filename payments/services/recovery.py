@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from applications.events import event_record
 from applications.models import Application
-from applications.services import ServiceError, application_locked
+from applications.services import ServiceError, application_locked, outbox_put
 from schemes.engine.money import ZERO, euros, money
 
 from .. import deadlines
@@ -23,13 +23,11 @@ from .runs import _book
 
 # --- Recovery (Art. 11) ------------------------------------------------------------------------
 def _order_create(*, application: Application, amount: Decimal, reason: str, explanation: str, by, today: date) -> RepaymentOrder:
-    from ..tasks import issue_formal_notice
-
     order = RepaymentOrder.objects.create(application=application, reason=reason, amount=amount, explanation=explanation,
                                           created_on=today, created_by=by)
     event_record(application=application, kind="repayment_ordered", actor=by, reason=explanation,
                  payload={"order": order.pk, "amount": str(amount), "reason": reason})
-    transaction.on_commit(lambda: issue_formal_notice.delay(order.pk))
+    outbox_put(task="payments.issue_formal_notice", args=[order.pk], key=f"formal-notice:{order.pk}")
     return order
 
 
@@ -149,8 +147,6 @@ NOTICE_REMINDER_BEFORE = timedelta(days=7)
 def repayment_orders_sweep(*, today: date) -> int:
     """A reminder a week before the month to answer ends (once); then the orders left without an
     answer stand. Set-based; running it twice sends and changes nothing more."""
-    from applications.tasks import send_application_mail
-
     with transaction.atomic():
         remind = list(
             RepaymentOrder.objects.select_for_update().filter(
@@ -159,9 +155,9 @@ def repayment_orders_sweep(*, today: date) -> int:
             ).values_list("pk", "application_id", "response_due")
         )
         RepaymentOrder.objects.filter(pk__in=[pk for pk, _, _ in remind]).update(reminder_sent_on=today)
-        for _pk, app_id, due in remind:
-            transaction.on_commit(lambda a=app_id, d=due: send_application_mail.delay(
-                a, "notice_reminder", {"due": d.strftime("%d/%m/%Y")}))
+        for pk, app_id, due in remind:
+            outbox_put(task="applications.send_mail", args=[app_id, "notice_reminder", {"due": due.strftime("%d/%m/%Y")}],
+                       key=f"mail:notice_reminder:order-{pk}")
         return RepaymentOrder.objects.filter(
             status=RepaymentOrder.Status.NOTICE_SENT, response_due__lt=today
         ).update(status=RepaymentOrder.Status.STANDING)

@@ -10,7 +10,8 @@
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (p) {
-        if (p.status !== "closing") { window.location.reload(); return; }
+        // Closed, or stalled (the resume button appears) or resumed since: the page says it.
+        if (p.status !== "closing" || String(p.stalled) !== box.dataset.stalled) { window.location.reload(); return; }
         var pct = p.total ? Math.floor(100 * p.done / p.total) : 0;
         bar.style.width = pct + "%";
         box.setAttribute("aria-valuenow", p.done);

@@ -124,11 +124,12 @@ def decide_all(session, officer, outcome="granted"):
 
 @pytest.fixture
 def letters(monkeypatch):
-    """Letters are their own task (rendered and sent after each batch): recorded, not run."""
-    import decisions.tasks
+    """Letters are their own task, written to the outbox with each batch's decisions and
+    delivered after commit: the delivery is recorded here, the rendering not run."""
+    import decisions.letters
 
     issued = []
-    monkeypatch.setattr(decisions.tasks, "issue_decision_letters", SimpleNamespace(delay=issued.append))
+    monkeypatch.setattr(decisions.letters, "decision_letters_issue", lambda *, decision_id: issued.append(decision_id) or 0)
     return issued
 
 
@@ -352,7 +353,9 @@ def test_close_decides_every_file_once(client, actors, letters, django_capture_o
     assert (
         progress.status_code == 200 and "progress-bar" in progress.text and url("session_act", session) in progress.text
     )
-    assert client.get(url("session_progress_json", session)).json() == {"status": "closed", "done": 2, "total": 2}
+    assert client.get(url("session_progress_json", session)).json() == {
+        "status": "closed", "done": 2, "total": 2, "stalled": False
+    }
     # Closed: no more changes (a message, not a 500), the confirmation page leads to the progress.
     assert client.get(url("session_close", session))["Location"] == url("session_progress", session)
     refused = client.post(
@@ -409,7 +412,9 @@ def test_progress_while_closing(client, actors):
     page = client.get(url("session_progress", session))
     assert page.status_code == 200 and '<meta http-equiv="refresh" content="3">' in page.text
     assert url("session_progress_json", session) in page.text
-    assert client.get(url("session_progress_json", session)).json() == {"status": "closing", "done": 0, "total": 1}
+    assert client.get(url("session_progress_json", session)).json() == {
+        "status": "closing", "done": 0, "total": 1, "stalled": False
+    }
     # The act is not there yet: the progress page explains.
     assert client.get(url("session_act", session))["Location"] == url("session_progress", session)
     assert client.get(url("session_act_csv", session))["Location"] == url("session_progress", session)
@@ -474,3 +479,35 @@ def test_anonymous_is_sent_to_sign_in(client, actors):
     ):
         response = client.get(address)
         assert response.status_code == 302 and "/comptes/" in response["Location"]
+
+
+def test_a_stalled_closing_can_be_resumed_from_its_page(client, actors):
+    from django.utils import timezone
+
+    from applications.models import OutboxMessage
+
+    session = new_session(actors.horizons, actors.officer, [ready(actors)])
+    decide_all(session, actors.officer)
+    decision_services.session_close_start(session=session, by=actors.officer, today=date(2025, 10, 16))
+    client.force_login(actors.officer)
+    resume = url("session_close_resume", session)
+    # Moving (just started): no button, and a POST resumes nothing.
+    page = client.get(url("session_progress", session))
+    assert resume not in page.text and 'id="session-stalled"' not in page.text
+    refused = client.post(resume, follow=True)
+    assert "rien à reprendre" in refused.text
+    assert OutboxMessage.objects.filter(task="decisions.close_session").count() == 1
+    # Its worker died: the progress has not moved for longer than the delay.
+    CommissionSession.objects.filter(pk=session.pk).update(progress_at=timezone.now() - timezone.timedelta(hours=1))
+    page = client.get(url("session_progress", session))
+    assert 'id="session-stalled"' in page.text and resume in page.text and "Reprendre la clôture" in page.text
+    assert client.get(url("session_progress_json", session)).json()["stalled"] is True
+    response = client.post(resume)
+    assert response.status_code == 302 and response["Location"] == url("session_progress", session)
+    assert OutboxMessage.objects.filter(task="decisions.close_session", args=[session.pk]).count() == 2
+    assert 'id="session-stalled"' not in client.get(url("session_progress", session)).text
+    # Someone else's session: not found; GET is not an action.
+    client.force_login(actors.other_officer)
+    assert client.post(resume).status_code == 404
+    client.force_login(actors.officer)
+    assert client.get(resume).status_code == 405

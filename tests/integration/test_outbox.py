@@ -1,0 +1,138 @@
+"""The outbox: background work written with the change that calls for it, delivered after
+commit, and delivered again by the sweep when the broker was away or the worker died."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import time
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from applications import services
+from applications.models import OutboxMessage
+from applications.services import outbox as outbox_module
+from applications.services.outbox import outbox_deliver, outbox_put, outbox_sweep
+from tests.flows import horizons_draft as draft
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(actors):
+    return services.application_submit(application=draft(actors), by=actors["student"], today=date(2025, 6, 1))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery as in production (not eager), its broker on a port where nothing listens."""
+    from aid_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, f"redis://127.0.0.1:{closed_port()}/0"
+    outbox_module._publish_paused_until = 0.0
+    yield app
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    outbox_module._publish_paused_until = 0.0
+
+
+def test_the_proof_of_filing_is_written_with_the_submission(actors, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        app = submit(actors)
+    row = OutboxMessage.objects.get()
+    assert (row.task, row.args[:2], row.delivered_at) == ("applications.send_mail", [app.pk, "submitted"], None)
+    assert row.args[2]["received"]  # the acknowledgement's fields travel with the row (CRPA L112-11)
+    assert row.key == f"mail:submitted:{app.pk}:{app.events_count}"
+    assert mail.outbox == [] and len(callbacks) == 1
+    callbacks[0]()  # what runs after commit: the immediate delivery
+    row.refresh_from_db()
+    assert row.delivered_at is not None and row.attempts == 1 and row.last_error == ""
+    assert len(mail.outbox) == 1 and app.reference in mail.outbox[0].subject
+    # Delivered: neither a second delivery nor the sweep sends it again.
+    assert outbox_deliver(message_id=row.pk) is False and outbox_sweep() == 0 and len(mail.outbox) == 1
+
+
+def test_a_change_rolled_back_leaves_no_work_behind(actors):
+    app = draft(actors)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.application_submit(application=app, by=actors["student"], today=date(2025, 6, 1))
+        raise RuntimeError("the request failed after the submission")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_same_work_is_written_once():
+    with transaction.atomic():
+        first = outbox_put(task="applications.send_mail", args=[1, "submitted", {}], key="mail:submitted:1:6")
+        again = outbox_put(task="applications.send_mail", args=[1, "submitted", {}], key="mail:submitted:1:6")
+    assert first.pk == again.pk and OutboxMessage.objects.count() == 1
+
+
+def test_broker_down_the_submission_succeeds_at_once_and_the_mail_follows(actors, broker_down,
+                                                                          django_capture_on_commit_callbacks):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        app = submit(actors)
+    with django_capture_on_commit_callbacks(execute=True):  # a second one pays no timeout at all
+        services.message_post(application=app, by=actors["student"], body="Une question")
+    assert time.monotonic() - started < 5
+    assert mail.outbox == [] and OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 2
+    # The broker is back: the sweep (beat, every minute) delivers both.
+    broker_down.conf.task_always_eager = True
+    assert outbox_sweep() == 2
+    assert sorted(m.subject for m in mail.outbox)[1].startswith("Votre demande")
+    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
+
+
+def test_a_failed_delivery_is_recorded_and_retried_with_a_backoff(actors, monkeypatch, django_capture_on_commit_callbacks):
+    import applications.notifications
+
+    real_send = applications.notifications.send_mail
+
+    def refused(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server away")
+
+    monkeypatch.setattr(applications.notifications, "send_mail", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(actors)
+    row = OutboxMessage.objects.get()
+    assert row.delivered_at is None and row.attempts == 1 and "mail server away" in row.last_error
+    assert row.available_at > timezone.now() + timedelta(seconds=50)
+    assert outbox_sweep() == 0  # not due before its backoff
+    monkeypatch.setattr(applications.notifications, "send_mail", real_send)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert outbox_sweep() == 1
+    row.refresh_from_db()
+    assert row.delivered_at is not None and row.attempts == 2 and row.last_error == "" and len(mail.outbox) == 1
+
+
+def test_a_delivery_whose_worker_died_is_taken_again_after_its_lease(actors, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():  # the immediate delivery never happens
+        submit(actors)
+    row = OutboxMessage.objects.get()
+    # A worker claims it, then dies before the work (nothing else happens in this process).
+    assert outbox_module._claim(row.pk) is not None
+    assert outbox_deliver(message_id=row.pk) is False and outbox_sweep() == 0  # leased: nobody else takes it
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)):
+        assert outbox_sweep() == 1
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.delivered_at is not None and len(mail.outbox) == 1
+
+
+def test_every_background_task_named_by_a_service_is_registered():
+    # A row names a task by its string: a typo would only show when the row is delivered.
+    from celery import current_app
+
+    current_app.loader.import_default_modules()
+    for name in ("applications.send_mail", "decisions.close_session", "decisions.issue_decision_letters",
+                 "decisions.issue_letter", "payments.issue_formal_notice"):
+        assert name in current_app.tasks

@@ -156,7 +156,7 @@ def main() -> None:
     from applications.states import State
     from decisions import services as decision_services
     from decisions.models import Decision
-    from decisions.services.sessions import CLOSING_BATCH
+    from decisions.services.closing import CLOSING_BATCH
 
     # The close task is run by hand to be timed alone; letter tasks are counted, not run.
     enqueued = SimpleNamespace(close=[], letters=[])

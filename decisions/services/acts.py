@@ -16,7 +16,7 @@ from applications.models import Application
 from applications.services import application_locked, outbox_put
 
 from ..models import Decision, Outcome
-from .sessions import decision_recorded_send
+from .closing import decision_recorded_send
 
 KIND_OF = {"incomplete": Decision.Kind.INCOMPLETE, "closure": Decision.Kind.CLOSURE}
 

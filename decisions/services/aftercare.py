@@ -19,7 +19,7 @@ from schemes.inputs import InvalidInput
 from ..models import Appeal, ChangeReport, Decision, Letter, Outcome
 from ..selectors import appeal_status
 from ..snapshots import snapshot_build
-from .sessions import decision_recorded_send
+from .closing import decision_recorded_send
 
 
 # --- After the decision -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from applications.models import OutboxMessage
 from applications.services import outbox_sweep
 from decisions import services as decision_services
 from decisions.models import CommissionSession, Decision, Letter
-from decisions.services import sessions as sessions_module
+from decisions.services import closing as sessions_module
 from tests.flows import officer, ready_file
 
 pytestmark = pytest.mark.django_db

@@ -272,14 +272,14 @@ UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=30 * 1024
 # --- The anonymous simulation API (POST /api/v1/simulate): what one client may ask ----------
 # A batch holds at most SIMULATE_MAX_CASES cases in a body of at most SIMULATE_MAX_BODY_BYTES
 # (413 beyond, before the body is read); each client may have SIMULATE_RATE_CASES cases computed
-# per SIMULATE_RATE_WINDOW seconds (429 with Retry-After beyond). docs/reliability-inputs.md states them.
+# per SIMULATE_RATE_WINDOW seconds (429 with Retry-After beyond). docs/reliability.md states them.
 SIMULATE_MAX_CASES = env.int("SIMULATE_MAX_CASES", default=100)
 SIMULATE_MAX_BODY_BYTES = env.int("SIMULATE_MAX_BODY_BYTES", default=256 * 1024)
 SIMULATE_RATE_CASES = env.int("SIMULATE_RATE_CASES", default=300)
 SIMULATE_RATE_WINDOW = env.int("SIMULATE_RATE_WINDOW", default=60)
 # The client is identified by core.net.client_ip (CLIENT_IP_HEADER, TRUSTED_PROXY_COUNT above).
 
-# --- Redis: short timeouts everywhere (docs/reliability-faults.md) ------------------------
+# --- Redis: short timeouts everywhere (docs/reliability.md) ------------------------
 # A Redis that is down refuses at once; one that is frozen would hold every caller until the
 # TCP timeout. Seconds, for the cache, the broker and the result backend alike.
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)

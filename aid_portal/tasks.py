@@ -1,7 +1,7 @@
 """Periodic tasks that span the apps, or belong to none: ids in (or none), one call, safe to run twice.
 
 Safe to run twice, hence acknowledged late; a database that is restarting is waited for
-(docs/reliability-faults.md)."""
+(docs/reliability.md)."""
 
 from celery import shared_task
 from django.contrib.sessions.models import Session

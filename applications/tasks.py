@@ -1,6 +1,6 @@
 """Celery tasks: take ids, hold no logic, call one service, safe to run twice.
 
-Retry policy (docs/reliability-faults.md): the outbox is how background work is retried, so the
+Retry policy (docs/reliability.md): the outbox is how background work is retried, so the
 tasks it runs do not retry on their own; the outbox's own tasks retry on database errors
 (PostgreSQL restarting) with a backoff, and are acknowledged late: they are idempotent, so a
 message redelivered after a worker died runs them again harmlessly.

@@ -2,7 +2,7 @@
 
 Each is idempotent, hence acknowledged late (a message whose worker died is delivered again).
 Letters are run by the outbox (applications.services.outbox), which retries them; the periodic
-resumption retries on database errors like the outbox's own tasks (docs/reliability-faults.md).
+resumption retries on database errors like the outbox's own tasks (docs/reliability.md).
 """
 
 from celery import shared_task

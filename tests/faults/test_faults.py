@@ -40,8 +40,7 @@ def closing(n: int) -> CommissionSession:
     session = decision_services.session_create(scheme=files[0].scheme, title="Commission", meeting_date=ACT, by=agent)
     decision_services.session_add_files(session=session, applications=files, by=agent, today=ACT)
     for entry in session.entries.all():
-        decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=entry.proposed_amount,
-                                               confirm_over_budget=True)
+        decision_services.session_entry_record(entry=entry, outcome="granted", by=agent, amount=entry.proposed_amount)
     # Committed (transactional test): the outbox row, and its publish to the worker's Redis.
     decision_services.session_close_start(session=session, by=agent, today=ACT)
     return session

@@ -6,7 +6,9 @@ empty string, a year 9999 or a type that the validators then refuse as malformed
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -32,7 +34,15 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 @pytest.fixture(autouse=True)
 def _database(db):
-    """The engine reads the dated parameters seeded by the migrations."""
+    """The engine reads the dated parameters seeded by the migrations. The WSGI application is
+    called directly, not through Django's test client: like the client, keep each request from
+    closing the test's connection (inside the test's transaction, Django would close it at the end
+    of every request, and on PostgreSQL the next request would find it closed)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -102,5 +102,6 @@ def control_document_send(*, control: Control, by, upload) -> None:
         raise ServiceError(_("Ce contrôle est clos : il n'attend plus de pièce."))
     with transaction.atomic():
         doc = document_add(application=control.application, by=by, kind="other", upload=upload)
-        event_record(application=control.application, kind="control_document_sent", actor=by,
+        app = application_locked(control.application)
+        event_record(application=app, kind="control_document_sent", actor=by,
                      payload={"control": control.pk, "document": doc.pk})

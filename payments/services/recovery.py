@@ -180,8 +180,8 @@ def repayment_order_decide(*, order: RepaymentOrder, by, waive: bool, note: str,
         if waive:
             waived_now = remaining if amount is None else money(amount)
             if waived_now < Decimal("0.01") or waived_now > remaining:
-                raise ServiceError(_("La remise doit être comprise entre 0,01 € et %(r)s (reste dû).") % {"r": euros(remaining)},
-                                   field="amount")
+                raise ServiceError(_("La remise doit être comprise entre %(min)s et %(r)s (reste dû).")
+                                   % {"min": euros(Decimal("0.01")), "r": euros(remaining)}, field="amount")
         order.decision_note, order.decided_by, order.decided_at = note.strip(), by, timezone.now()
         if waived_now:
             _book(application=app, kind=LedgerEntry.Kind.WAIVER, amount=waived_now, by=by, today=today, order=order, note=note)

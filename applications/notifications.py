@@ -20,6 +20,7 @@ SUBJECTS = {
     "message": _("Nouveau message sur votre demande %(ref)s"),
     "student_message": _("Message de l'étudiant sur le dossier %(ref)s"),
     "notice_reminder": _("Rappel : mise en demeure sur votre dossier %(ref)s, réponse avant le %(due)s"),
+    "control_opened": _("Contrôle de votre aide %(ref)s : pièces à fournir avant le %(due)s"),
 }
 
 BODIES = {
@@ -54,6 +55,13 @@ BODIES = {
         "Bonjour,\n\nVous avez reçu une mise en demeure au sujet de votre dossier %(ref)s. Vous pouvez présenter vos "
         "observations et vos justificatifs sur le portail jusqu'au %(due)s inclus (art. 11) ; passé ce délai, "
         "le reversement sera exigé.\n"
+    ),
+    # Horizons Art. 12: the control and the documents it needs; Art. 11: payments suspended meanwhile.
+    "control_opened": _(
+        "Bonjour,\n\n%(authority)s contrôle l'aide accordée sur votre dossier %(ref)s (art. 12 du règlement). "
+        "Merci de fournir les pièces suivantes au plus tard le %(due)s, depuis la page « Contrôle » de votre "
+        "dossier sur le portail :\n%(items)s\n\nLes versements restant à faire sont suspendus pendant le "
+        "contrôle (art. 11).\n"
     ),
 }
 

@@ -159,6 +159,7 @@ class Letter(models.Model):
         AMENDMENT = "amendment", _("Décision modificative")
         CHANGE_REFUSED = "change_refused", _("Réponse à un signalement de modification")
         FORMAL_NOTICE = "formal_notice", _("Mise en demeure avant reversement (art. 11)")
+        REPAYMENT_DEMAND = "repayment_demand", _("Demande de reversement après mise en demeure (art. 11)")
 
     application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="letters")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from applications.admin import ReadOnlyAdmin
 
-from .models import Account, BalanceRequest, FollowUp, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
+from .models import Account, BalanceRequest, Control, FollowUp, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 
 FILE_SEARCH = ["application__reference", "application__last_name"]
 
@@ -63,3 +63,11 @@ class FollowUpAdmin(ReadOnlyAdmin):
     list_display = ["application", "installed_in_department", "installed_on", "commune", "recorded_by"]
     list_filter = ["installed_in_department"]
     search_fields = FILE_SEARCH + ["commune"]
+
+
+@admin.register(Control)
+class ControlAdmin(ReadOnlyAdmin):
+    list_display = ["application", "status", "opened_on", "documents_due", "closed_on", "order"]
+    list_filter = ["status", "application__scheme"]
+    search_fields = FILE_SEARCH
+    list_select_related = ["application", "order"]

@@ -133,6 +133,9 @@ class RepaymentOrder(models.Model):
         LAPSED = "lapsed", _("Solde non demandé dans le délai : avance non justifiée (art. 9)")
         CHANGE = "change", _("Modification ou annulation de la mobilité (art. 10)")
         BREACH = "breach", _("Non-respect des engagements : remboursement intégral")
+        # Art. 10: a change never reported, or a breach found at a control (Art. 12), declared
+        # by the Région itself: the aid is lost and everything received is to be repaid.
+        LOST = "lost", _("Aide perdue : modification non signalée ou manquement constaté (art. 10 et 11)")
 
     class Status(models.TextChoices):
         NOTICE_SENT = "notice_sent", _("Mise en demeure envoyée")
@@ -147,6 +150,9 @@ class RepaymentOrder(models.Model):
     explanation = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOTICE_SENT, db_index=True)
     notice_letter = models.ForeignKey("decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Art. 11: the letter telling the student the claim is upheld (wholly or, after a partial
+    # waiver, for the rest), issued once the officer has ruled.
+    demand_letter = models.ForeignKey("decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     notice_received_on = models.DateField(_("mise en demeure reçue le"), null=True, blank=True)
@@ -166,6 +172,40 @@ class RepaymentOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Reversement {euros(self.amount)} · {self.application}"
+
+
+class Control(models.Model):
+    """Art. 12: a documentary or on-the-spot control, within three years of the balance's
+    payment. While it is open the file's payments are suspended (Art. 11, last paragraph); it is
+    concluded either with nothing due (payments resume) or with the aid declared lost."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Contrôle en cours (paiements suspendus)")
+        COMPLIANT = "compliant", _("Clos : aide conforme, rien à reverser")
+        RECOVERY = "recovery", _("Clos : aide perdue, reversement demandé")
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="controls")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    reason = models.TextField(_("objet du contrôle"))
+    requested_items = models.TextField(_("pièces demandées"))
+    documents_due = models.DateField(_("pièces à fournir au plus tard le"))
+    opened_on = models.DateField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    conclusion = models.TextField(_("conclusions du contrôle"), blank=True)
+    order = models.ForeignKey(RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("contrôle")
+        verbose_name_plural = _("contrôles")
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=Q(status="open"), name="one_open_control_per_file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contrôle du {self.opened_on:%d/%m/%Y} · {self.application}"
 
 
 class BalanceRequest(models.Model):

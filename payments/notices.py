@@ -187,3 +187,68 @@ def formal_notice_issue(*, order_id: int) -> int:
                      payload={"order": order.pk, "letter": letter.pk, "sha256": letter.pdf_sha256,
                               "sent": letter.sent_at is not None})
     return 1
+
+
+# --- The claim upheld (Art. 11) ------------------------------------------------------------------
+DEMAND_TEMPLATE = "letters/repayment_demand.html"
+
+
+def repayment_demand_context(*, order: RepaymentOrder, today: date) -> dict[str, Any]:
+    """The formal notice's context, plus the officer's ruling: what was waived on this order and
+    what stays due."""
+    from .services.recovery import order_settled_so_far
+
+    context = formal_notice_context(order=order, today=today)
+    repaid, waived = order_settled_so_far(order)
+    context.update({
+        "title": "Demande de reversement",
+        "ruling": {
+            "decided_on": _iso(timezone.localdate(order.decided_at) if order.decided_at else today),
+            "note": order.decision_note,
+            "answered": bool(order.answer),
+            "waived": fmt(waived),
+            "repaid": fmt(repaid),
+            "due": fmt(order.amount - repaid - waived),
+        },
+    })
+    return json.loads(json.dumps(context, ensure_ascii=False))
+
+
+def repayment_demand_issue(*, order_id: int) -> int:
+    """Issue, store and e-mail the letter telling the student the claim is upheld (wholly, or for
+    the rest after a partial waiver), printed like the formal notice. Idempotent under the file's
+    row lock: an order that has its letter is left alone (returns 0)."""
+    order = RepaymentOrder.objects.filter(pk=order_id).first()
+    if order is None or order.demand_letter_id is not None:
+        return 0
+    with transaction.atomic():
+        app = (Application.objects.select_for_update(of=("self",))
+               .select_related("scheme__authority", "student", "current_decision").get(pk=order.application_id))
+        order = RepaymentOrder.objects.select_for_update().get(pk=order_id)
+        if order.demand_letter_id is not None:
+            return 0
+        order.application = app
+        context = repayment_demand_context(order=order, today=timezone.localdate())
+        pdf = sign_letter(html_to_pdf(render_letter_html(DEMAND_TEMPLATE, context)), authority=context["authority"]["name"],
+                          place=context["authority"].get("city", ""))
+        letter = Letter(application=app, decision=app.current_decision, kind=Letter.Kind.REPAYMENT_DEMAND,
+                        template=DEMAND_TEMPLATE, context=context, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+        letter.pdf.save(f"{Letter.Kind.REPAYMENT_DEMAND}.pdf", ContentFile(pdf), save=False)
+        letter.save()
+        RepaymentOrder.objects.filter(pk=order.pk).update(demand_letter=letter)
+        if app.student.email:
+            message = EmailMessage(
+                f"Votre dossier {app.reference} : demande de reversement",
+                (f"Bonjour {app.applicant_name},\n\n{app.scheme.authority.name} a examiné votre situation après la mise en "
+                 f"demeure : le reversement de {euros(context['ruling']['due'])} est exigé. Vous trouverez la décision "
+                 "motivée jointe ; elle est aussi dans la rubrique « Reversements » de votre dossier.\n") + mail_signature(app),
+                settings.DEFAULT_FROM_EMAIL, [app.student.email],
+            )
+            message.attach(f"{app.reference or app.pk}-demande-de-reversement.pdf", pdf, "application/pdf")
+            message.send()
+            letter.sent_at = timezone.now()
+            Letter.objects.filter(pk=letter.pk).update(sent_at=letter.sent_at)
+        event_record(application=app, kind="repayment_demand_issued", actor_label="système",
+                     payload={"order": order.pk, "letter": letter.pk, "sha256": letter.pdf_sha256,
+                              "sent": letter.sent_at is not None})
+    return 1

@@ -139,15 +139,28 @@ class OrderDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Suite donnée"), widget=forms.RadioSelect,
         choices=[("maintain", _("Maintenir : le reversement est exigé")),
-                 ("waive", _("Accorder une remise : circonstances exceptionnelles (art. 11)"))],
+                 ("partial", _("Remise partielle, à due proportion (art. 11) : le reste est exigé")),
+                 ("waive", _("Accorder une remise totale : circonstances exceptionnelles (art. 11)"))],
         error_messages={"required": _("Choisissez la suite donnée.")},
+    )
+    amount = forms.DecimalField(
+        label=_("Montant de la remise partielle (€)"), required=False, max_digits=10, decimal_places=2,
+        min_value=Decimal("0.01"), error_messages={"invalid": _("Montant invalide.")},
     )
     note = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 4}),
                            error_messages={"required": _("Motivez la décision.")})
     confirm = _confirm(_("Je confirme cette décision (elle est inscrite au dossier et irréversible)."))
 
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "partial" and data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Indiquez le montant de la remise."))
+        return data
+
     def service_kwargs(self) -> dict:
-        return {"waive": self.cleaned_data["outcome"] == "waive", "note": self.cleaned_data["note"]}
+        outcome = self.cleaned_data["outcome"]
+        return {"waive": outcome != "maintain", "note": self.cleaned_data["note"],
+                "amount": self.cleaned_data["amount"] if outcome == "partial" else None}
 
 
 class RepaymentReceivedForm(forms.Form):
@@ -165,3 +178,49 @@ class BreachForm(forms.Form):
     )
     confirm = _confirm(_("Je confirme le manquement : tout ce qui a été versé est réclamé et les versements "
                          "à venir sont annulés."))
+
+
+class AidLostForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de la perte de l'aide"), widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("La modification non signalée ou le manquement constaté (lors d'un contrôle par exemple), "
+                    "sa date et la pièce qui l'établit (art. 10 et 11)."),
+        error_messages={"required": _("Motivez la perte de l'aide.")},
+    )
+    confirm = _confirm(_("Je confirme : l'aide est perdue, les versements prévus sont annulés et tout ce qui a été "
+                         "versé est réclamé après une mise en demeure."))
+
+
+# --- Controls (Horizons Art. 12) ------------------------------------------------------------------
+class ControlOpenForm(forms.Form):
+    reason = forms.CharField(label=_("Objet du contrôle"), widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Indiquez l'objet du contrôle.")})
+    requested_items = forms.CharField(
+        label=_("Pièces demandées à l'étudiant"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Une pièce par ligne : justificatifs des dépenses, attestations, etc."),
+        error_messages={"required": _("Indiquez les pièces demandées.")},
+    )
+    documents_due = BoundedDateField(
+        label=_("À fournir au plus tard le"), widget=DATE_WIDGET,
+        error_messages={"required": _("Indiquez le délai de remise des pièces."), "invalid": _("Date invalide.")},
+    )
+    confirm = _confirm(_("Je confirme l'ouverture du contrôle : les versements du dossier sont suspendus jusqu'à sa clôture."))
+
+
+class ControlCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Conclusion"), widget=forms.RadioSelect,
+        choices=[("compliant", _("Aide conforme : rien à reverser, les versements reprennent")),
+                 ("recovery", _("Aide perdue : les versements prévus sont annulés et ce qui a été versé est réclamé"))],
+        error_messages={"required": _("Choisissez la conclusion.")},
+    )
+    conclusion = forms.CharField(label=_("Conclusions motivées"), widget=forms.Textarea(attrs={"rows": 4}),
+                                 error_messages={"required": _("Motivez les conclusions du contrôle.")})
+    confirm = _confirm(_("Je confirme la clôture du contrôle (elle est inscrite au dossier et irréversible)."))
+
+
+class ControlDocumentForm(forms.Form):
+    document = _proof(_("Pièce demandée : PDF, JPEG ou PNG, 10 Mo au plus"))
+
+    def clean_document(self):
+        return _clean_upload(self.cleaned_data.get("document"))

@@ -10,3 +10,11 @@ def issue_formal_notice(order_id: int) -> int:
     from .notices import formal_notice_issue
 
     return formal_notice_issue(order_id=order_id)
+
+
+# Idempotent like the notice (an order that has its letter is left alone).
+@shared_task(name="payments.issue_repayment_demand", acks_late=True, reject_on_worker_lost=True)
+def issue_repayment_demand(order_id: int) -> int:
+    from .notices import repayment_demand_issue
+
+    return repayment_demand_issue(order_id=order_id)

@@ -1,4 +1,4 @@
-from .views import dashboards, recovery, runs
+from .views import controls, dashboards, recovery, runs
 
 app_name = "payments"
-urlpatterns = [*runs.urlpatterns, *recovery.urlpatterns, *dashboards.urlpatterns]
+urlpatterns = [*runs.urlpatterns, *recovery.urlpatterns, *dashboards.urlpatterns, *controls.urlpatterns]

@@ -7,6 +7,7 @@ movement is a LedgerEntry plus an Account update in the same transaction, which 
 CHECK constraints guard."""
 
 from .balance import *  # noqa: F403
+from .controls import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .recovery import *  # noqa: F403
 from .runs import *  # noqa: F403

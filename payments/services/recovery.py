@@ -62,6 +62,58 @@ def breach_claim(*, application: Application, by, explanation: str, today: date)
         return _order_create(application=app, amount=net, reason=RepaymentOrder.Reason.BREACH, explanation=explanation.strip(), by=by, today=today)
 
 
+def _claimable(app: Application) -> tuple[Account | None, Decimal]:
+    """The file's account and what is left to claim: paid, less what was repaid or waived and
+    what open orders already claim (never claimed twice)."""
+    account = Account.objects.filter(application=app).first()
+    net = account.paid - account.repaid - account.waived if account else ZERO
+    open_claims = app.repayment_orders.filter(
+        status__in=[RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED, RepaymentOrder.Status.STANDING]
+    ).aggregate(s=Sum("amount"))["s"] or ZERO
+    return account, net - open_claims
+
+
+def aid_lost_declare_locked(*, app: Application, by, reason: str, today: date) -> RepaymentOrder | None:
+    """aid_lost_declare's work; call inside a transaction holding the file's row lock."""
+    membership = getattr(by, "officer_membership", None)
+    if membership is None or membership.authority_id != app.scheme.authority_id:
+        raise ServiceError(_("Seuls les agents de la collectivité déclarent une aide perdue."))
+    if app.scheme.code != "horizons":
+        raise ServiceError(_("La perte de l'aide (art. 10 et 11) relève du règlement Horizons ; en Haute-Garonne, "
+                             "constatez un manquement."))
+    account, net = _claimable(app)
+    planned = Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED)
+    if account is None or account.paid == 0:
+        # Art. 11: "la subvention ou le solde de celle-ci n'a pas à être versé": nothing paid,
+        # nothing to claim; what was planned is not paid.
+        cancelled = planned.update(status=Instalment.Status.CANCELLED)
+        if not cancelled:
+            raise ServiceError(_("Rien n'a été versé et aucune échéance n'est prévue : il n'y a rien à réclamer ni à annuler."))
+        event_record(application=app, kind="aid_lost_declared", actor=by, reason=reason,
+                     payload={"cancelled_instalments": cancelled, "claimed": "0.00"})
+        return None
+    if net <= 0:
+        raise ServiceError(_("Rien de plus n'est à réclamer : ce qui a été versé est déjà réclamé ou remboursé."))
+    cancelled = planned.update(status=Instalment.Status.CANCELLED)
+    event_record(application=app, kind="aid_lost_declared", actor=by, reason=reason,
+                 payload={"cancelled_instalments": cancelled, "claimed": str(net)})
+    return _order_create(application=app, amount=net, reason=RepaymentOrder.Reason.LOST, explanation=reason, by=by, today=today)
+
+
+def aid_lost_declare(*, application: Application, by, reason: str, today: date) -> RepaymentOrder | None:
+    """Art. 10: "A défaut d'information de la Région en temps utile par l'étudiant, le bénéfice
+    de l'aide régionale est perdu [...] tenu de rembourser l'intégralité des sommes perçues". The
+    Région declares it itself (a change never reported, a breach found at a control): the planned
+    instalments are cancelled and everything received, net of what was repaid, waived or already
+    claimed, is claimed after a formal notice (Art. 11). When nothing was paid there is nothing to
+    claim: the planned instalments are cancelled and None is returned."""
+    if not reason.strip():
+        raise ServiceError(_("Motivez la perte de l'aide."), field="reason")
+    with transaction.atomic():
+        app = application_locked(application)
+        return aid_lost_declare_locked(app=app, by=by, reason=reason.strip(), today=today)
+
+
 def _order_locked(order: RepaymentOrder) -> tuple[Application, RepaymentOrder]:
     app = application_locked(order.application)
     return app, RepaymentOrder.objects.select_for_update().get(pk=order.pk)
@@ -99,8 +151,20 @@ def repayment_order_answer(*, order: RepaymentOrder, by, answer: str, today: dat
     return order
 
 
-def repayment_order_decide(*, order: RepaymentOrder, by, waive: bool, note: str, today: date) -> RepaymentOrder:
-    """Accept exceptional circumstances and waive the debt (Art. 11), or maintain the order."""
+def order_settled_so_far(order: RepaymentOrder) -> tuple[Decimal, Decimal]:
+    """(repaid, waived) on this order, from its ledger entries."""
+    rows = dict(order.ledger_entries.values_list("kind").annotate(s=Sum("amount")).values_list("kind", "s"))
+    return rows.get(LedgerEntry.Kind.REPAYMENT, ZERO), rows.get(LedgerEntry.Kind.WAIVER, ZERO)
+
+
+def repayment_order_decide(*, order: RepaymentOrder, by, waive: bool, note: str, today: date,
+                           amount: Decimal | None = None) -> RepaymentOrder:
+    """Accept exceptional circumstances and waive the debt (Art. 11), or maintain the order.
+
+    Art. 11 lets the Région claim "soit dans leur intégralité, soit à due proportion": a waiver
+    may be partial. `amount` is the sum waived (0.01 to what remains due; None: all of it); it is
+    booked in the ledger and the rest stays due. Whenever something stays due, the student is
+    told in writing that the claim is upheld (the demand letter, through the outbox)."""
     if not note.strip():
         raise ServiceError(_("Motivez la décision."), field="note")
     with transaction.atomic():
@@ -110,15 +174,25 @@ def repayment_order_decide(*, order: RepaymentOrder, by, waive: bool, note: str,
             raise ServiceError(_("Seuls les agents de la collectivité statuent sur un reversement."))
         if order.status not in (RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED):
             raise ServiceError(_("Cet ordre a déjà été tranché."))
-        order.decision_note, order.decided_by, order.decided_at = note.strip(), by, timezone.now()
+        repaid, waived = order_settled_so_far(order)
+        remaining = order.amount - repaid - waived
+        waived_now = ZERO
         if waive:
-            _book(application=app, kind=LedgerEntry.Kind.WAIVER, amount=order.amount, by=by, today=today, order=order, note=note)
-            order.status = RepaymentOrder.Status.WAIVED
-        else:
-            order.status = RepaymentOrder.Status.STANDING
+            waived_now = remaining if amount is None else money(amount)
+            if waived_now < Decimal("0.01") or waived_now > remaining:
+                raise ServiceError(_("La remise doit être comprise entre %(min)s et %(r)s (reste dû).")
+                                   % {"min": euros(Decimal("0.01")), "r": euros(remaining)}, field="amount")
+        order.decision_note, order.decided_by, order.decided_at = note.strip(), by, timezone.now()
+        if waived_now:
+            _book(application=app, kind=LedgerEntry.Kind.WAIVER, amount=waived_now, by=by, today=today, order=order, note=note)
+        due = remaining - waived_now
+        order.status = RepaymentOrder.Status.WAIVED if due == 0 else RepaymentOrder.Status.STANDING
         order.save()
         event_record(application=app, kind="repayment_decided", actor=by, reason=order.decision_note,
-                     payload={"order": order.pk, "waived": waive})
+                     payload={"order": order.pk, "waived": waive, "waived_amount": str(waived_now), "due": str(due)})
+        if due > 0:
+            # Art. 11: the claim is upheld after the contradictory step; the student is told so.
+            outbox_put(task="payments.issue_repayment_demand", args=[order.pk], key=f"repayment-demand:{order.pk}")
     return order
 
 
@@ -126,16 +200,19 @@ def repayment_record(*, order: RepaymentOrder, amount: Decimal, by, today: date)
     """A repayment received (possibly in part); the order is settled when fully repaid."""
     with transaction.atomic():
         app, order = _order_locked(order)
-        repaid = order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
-        if amount <= 0 or amount > order.amount - repaid:
-            raise ServiceError(_("Le montant doit être positif et au plus %(r)s.") % {"r": euros(order.amount - repaid)}, field="amount")
+        repaid, waived = order_settled_so_far(order)
+        remaining = order.amount - repaid - waived
+        if order.status in (RepaymentOrder.Status.WAIVED, RepaymentOrder.Status.SETTLED) or remaining <= 0:
+            raise ServiceError(_("Plus rien n'est dû sur cet ordre."))
+        if amount <= 0 or amount > remaining:
+            raise ServiceError(_("Le montant doit être positif et au plus %(r)s.") % {"r": euros(remaining)}, field="amount")
         # The State's part of an Apprentis chèque comes back to it in proportion (Art. 3).
         account = Account.objects.get(application=app)
         state_paid = app.ledger.filter(kind=LedgerEntry.Kind.PAYMENT).aggregate(s=Sum("state_share"))["s"] or ZERO
         share = money(amount * state_paid / account.paid) if account.paid else ZERO
         _book(application=app, kind=LedgerEntry.Kind.REPAYMENT, amount=amount, by=by, today=today, order=order,
               state_share=share)
-        if repaid + amount == order.amount:
+        if amount == remaining:
             order.status = RepaymentOrder.Status.SETTLED
             order.save(update_fields=["status"])
     return order

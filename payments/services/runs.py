@@ -37,6 +37,8 @@ def instalments_payable(today: date):
         .annotate(accepted=Exists(accepted))
         # Aude and Haute-Garonne: nothing is paid before the agreement or commitment is accepted.
         .exclude(application__scheme__code__in=list(ACCEPTANCE_LETTER), accepted=False)
+        # Art. 11: payments are suspended while a control (Art. 12) is open on the file.
+        .exclude(application__controls__status="open")
     )
 
 

@@ -37,7 +37,7 @@ from schemes.engine.money import ZERO, euros
 
 from .. import recovery_forms as forms
 from .. import selectors, services
-from ..models import Account, BalanceRequest, Instalment, LedgerEntry, RepaymentOrder
+from ..models import Account, BalanceRequest, Instalment, RepaymentOrder
 
 
 # --- Reads of these screens ----------------------------------------------------------------------
@@ -57,10 +57,6 @@ def officer_orders(*, user):
     """The repayment orders of the officer's authority, newest first."""
     return (RepaymentOrder.objects.filter(application__scheme_id__in=roles_of(user).officer_scheme_ids)
             .select_related("application__scheme", "notice_letter"))
-
-
-def order_repaid(order: RepaymentOrder) -> Decimal:
-    return order.ledger_entries.filter(kind=LedgerEntry.Kind.REPAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
 def letter_pdf_url(letter) -> str:
@@ -228,9 +224,10 @@ class StudentOrdersView(OwnApplicationMixin, View):
     template_name = "payments/recovery/student_orders.html"
 
     def render_page(self, bound=None):
-        orders = list(self.application.repayment_orders.select_related("notice_letter"))
+        orders = list(self.application.repayment_orders.select_related("notice_letter", "demand_letter"))
         for order in orders:
             order.pdf_url = letter_pdf_url(order.notice_letter)
+            order.demand_pdf_url = letter_pdf_url(order.demand_letter)
             order.answerable = order.status == RepaymentOrder.Status.NOTICE_SENT
             if order.answerable:
                 order.form = bound if bound is not None and bound.order_pk == order.pk else \
@@ -304,14 +301,15 @@ class OrderDetailView(StaffAccess, View):
         page_forms = {name: cls(prefix=name) for name, cls in self.ACTIONS.items()}
         if bound is not None:
             page_forms[action] = bound
-        repaid = order_repaid(order)
+        repaid, waived = services.order_settled_so_far(order)
         return render(self.request, self.template_name, {
             "order": order, "application": app, "forms": page_forms,
             "account": Account.objects.filter(application=app).first(),
             "entries": order.ledger_entries.select_related("recorded_by").order_by("booked_on", "pk"),
-            "repaid": repaid,
-            "outstanding": ZERO if order.status == RepaymentOrder.Status.WAIVED else order.amount - repaid,
+            "repaid": repaid, "waived": waived,
+            "outstanding": order.amount - repaid - waived,
             "pdf_url": letter_pdf_url(order.notice_letter),
+            "demand_pdf_url": letter_pdf_url(order.demand_letter),
             "can_decide": order.status in (RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED),
             "can_record": order.status in (RepaymentOrder.Status.NOTICE_SENT, RepaymentOrder.Status.ANSWERED,
                                            RepaymentOrder.Status.STANDING),
@@ -344,9 +342,11 @@ class OrderDetailView(StaffAccess, View):
                 "d": order.response_due.strftime("%d/%m/%Y")}
         if action == "decide":
             order = services.repayment_order_decide(order=order, by=by, today=today, **form.service_kwargs())
+            repaid, waived = services.order_settled_so_far(order)
             if order.status == RepaymentOrder.Status.WAIVED:
                 return _("Remise accordée : la dette de %(a)s est éteinte.") % {"a": euros(order.amount)}
-            return _("Reversement maintenu : %(a)s sont exigés.") % {"a": euros(order.amount)}
+            return _("Reversement maintenu : %(a)s sont exigés ; la lettre de demande de reversement est envoyée à "
+                     "l'étudiant.") % {"a": euros(order.amount - repaid - waived)}
         amount = form.cleaned_data["amount"]
         order = services.repayment_record(order=order, amount=amount, by=by, today=today)
         if order.status == RepaymentOrder.Status.SETTLED:
@@ -397,6 +397,49 @@ class BreachView(StaffAccess, View):
         return redirect("payments:order_detail", pk=order.pk)
 
 
+class AidLostView(StaffAccess, View):
+    """Horizons Art. 10-11: the Région declares the aid lost itself (a change never reported, a
+    breach found at a control); from the file's account page, with a confirmation."""
+
+    permission_required = "applications.instruct_application"
+    template_name = "payments/recovery/aid_lost.html"
+
+    @cached_property
+    def application(self):
+        qs = selectors.officer_ledger_files(user=self.request.user).filter(scheme__code="horizons")
+        return get_object_or_404(qs, pk=self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.application
+
+    def render_page(self, form):
+        app = self.application
+        return render(self.request, self.template_name, {
+            "application": app, "form": form, "account": Account.objects.filter(application=app).first(),
+            "orders": app.repayment_orders.all(),
+            "planned": app.instalments.filter(status=Instalment.Status.PLANNED),
+        })
+
+    def get(self, request, pk):
+        return self.render_page(forms.AidLostForm())
+
+    def post(self, request, pk):
+        form = forms.AidLostForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(form)
+        try:
+            order = services.aid_lost_declare(application=self.application, by=request.user,
+                                              reason=form.cleaned_data["reason"], today=timezone.localdate())
+        except ServiceError as exc:
+            _service_error(form, exc)
+            return self.render_page(form)
+        if order is None:
+            messages.success(request, _("Rien n'a été versé : il n'y a rien à réclamer. Les échéances prévues sont annulées."))
+            return redirect("payments:officer_ledger", pk=self.application.pk)
+        messages.success(request, _("Aide perdue : la mise en demeure de reverser %(a)s est envoyée.") % {"a": euros(order.amount)})
+        return redirect("payments:order_detail", pk=order.pk)
+
+
 urlpatterns = [
     path("demandes/<int:pk>/solde/", BalanceRequestView.as_view(), name="balance_request"),
     path("instruction/solde/<int:pk>/", BalanceReviewView.as_view(), name="balance_review"),
@@ -404,4 +447,5 @@ urlpatterns = [
     path("recouvrement/", OrdersView.as_view(), name="orders"),
     path("recouvrement/<int:pk>/", OrderDetailView.as_view(), name="order_detail"),
     path("instruction/<int:pk>/manquement/", BreachView.as_view(), name="breach"),
+    path("instruction/<int:pk>/aide-perdue/", AidLostView.as_view(), name="aid_lost"),
 ]

@@ -255,8 +255,12 @@ class OfficerLedgerView(StaffAccess, LedgerContextMixin, TemplateView):
         return self.application
 
     def get_context_data(self, **kwargs):
-        # Art. 9: the balance requests whose proofs an officer checks.
-        return super().get_context_data(balance_requests=list(self.application.balance_requests.all()), **kwargs)
+        # Art. 9: the balance requests whose proofs an officer checks; Art. 10-12: controls, orders.
+        app = self.application
+        controls = list(app.controls.all())
+        return super().get_context_data(
+            balance_requests=list(app.balance_requests.all()), officer=True, controls=controls,
+            open_control=any(c.status == "open" for c in controls), orders=list(app.repayment_orders.all()), **kwargs)
 
 
 class StudentLedgerView(OwnApplicationMixin, LedgerContextMixin, TemplateView):
@@ -265,6 +269,9 @@ class StudentLedgerView(OwnApplicationMixin, LedgerContextMixin, TemplateView):
     @cached_property
     def application(self):
         return get_object_or_404(selectors.student_ledger_files(user=self.request.user), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(controls=list(self.application.controls.all()), **kwargs)
 
 
 urlpatterns = [

@@ -180,3 +180,33 @@ def test_demo_has_money_to_show():
     assert LedgerEntry.objects.filter(kind="payment").exists()  # Horizons advances paid by a run
     # The cancelled Horizons file had its advance paid: the cancellation claims it back.
     assert RepaymentOrder.objects.filter(reason="change").exists()
+
+
+def test_the_demo_has_a_file_for_each_path_after_the_decision():
+    """Issue "A file's whole life": the demo shows each new path, built by the real services."""
+    from decisions.models import ChangeReport, Decision
+    from decisions.selectors import cumulation_of
+    from payments.models import Account, BalanceRequest, Control, Instalment, RepaymentOrder
+
+    call_command("seed_demo", stdout=StringIO())
+    student = User.objects.get(email="etudiante@example.org")
+    files = Application.objects.filter(student=student)
+    # An amount derogation, stated with its reason.
+    assert Decision.objects.filter(application__in=files).exclude(amount_derogation="").exists()
+    # Balance proofs validated (balance planned or paid) and rejected (nothing payable).
+    assert BalanceRequest.objects.filter(application__in=files, status=BalanceRequest.Status.VALIDATED).exists()
+    rejected = BalanceRequest.objects.get(application__in=files, status=BalanceRequest.Status.REJECTED)
+    assert not Instalment.objects.filter(application=rejected.application, kind="balance", status="planned",
+                                         awaiting_proof=False).exists()
+    # A control in progress, and a partial waiver (something waived, something still due).
+    assert Control.objects.filter(application__in=files, status=Control.Status.OPEN).exists()
+    waived = [a for a in Account.objects.filter(application__in=files) if 0 < a.waived]
+    assert waived and RepaymentOrder.objects.filter(application=waived[0].application, status=RepaymentOrder.Status.STANDING).exists()
+    # An Aude file amended after a change, then paid.
+    amended = ChangeReport.objects.get(application__in=files, application__scheme__code="aude", kind="dates",
+                                       status=ChangeReport.Status.ACCEPTED).application
+    assert amended.current_decision.kind == Decision.Kind.AMENDMENT
+    assert amended.instalments.filter(status="paid", decision=amended.current_decision).exists()
+    # A cumulation conflict the officer sees: files in progress beside a grant of the same year.
+    assert any(cumulation_of(application=app)["decided"] for app in files.filter(scheme__code="horizons",
+                                                                                  state=State.IN_INSTRUCTION))

@@ -113,7 +113,96 @@ class Command(BaseCommand):
                                   student=student, establishment=Establishment.objects.get(uai=ESTABLISHMENTS[0][0]),
                                   staff=staff.get(ESTABLISHMENTS[0][0]), officer=officer, appeal=True)
                 count += 1
-        return count
+        return count + self._life_paths(users=users, officers=officers, staff=staff, student=student, today=today)
+
+    # -- a file's life after the decision ------------------------------------------------------
+    def _life_paths(self, *, users, officers, staff, student, today) -> int:
+        """Files decided some months ago, whose stays are over, taken through what follows the
+        decision by the real services: an amount derogation, a cumulation conflict, an amended
+        Aude file paid, Horizons balance proofs validated and rejected, a control, a partial
+        waiver. Work written to the outbox (letters, notices) is delivered at once, as the worker
+        would, so that each file shows what its student and its officer would see."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from applications.services import outbox_sweep
+        from decisions import services as decisions
+        from decisions.letters import letter_accept
+        from payments import services as payments
+
+        past = today - timedelta(days=300)
+        schemes = {s.code: s for s in Scheme.objects.select_related("authority")}
+        region, aude_agent, cd31 = officers["region-occitanie"], officers["cd11"], officers["cd31"]
+        uai = ESTABLISHMENTS[0][0]
+        school = Establishment.objects.get(uai=uai)
+
+        def horizons(variant, on=past):
+            return self._application(scheme=schemes["horizons"], state=State.GRANTED, variant=variant, today=on,
+                                     student=student, establishment=school, staff=staff.get(uai), officer=region)
+
+        def pdf(name):
+            return SimpleUploadedFile(name, demo_pdf(name), content_type="application/pdf")
+
+        def end_of(app):
+            return date.fromisoformat(app.current_decision.snapshot["input"]["mobility"]["end_date"])
+
+        # Balance proofs validated, and a control opened on that file afterwards (Art. 9, 12).
+        validated = horizons(100)
+        request = payments.balance_request_submit(
+            application=validated, by=student, actual_end_date=end_of(validated), today=today,
+            proofs=[(name, pdf(f"{name}.pdf")) for name in payments.balance_proofs(aid=validated.aid, kind="study")])
+        payments.balance_request_review(request=request, by=region, validate=True, today=today,
+                                        checked_start_date=date.fromisoformat(validated.data["mobility"]["start_date"]),
+                                        checked_end_date=end_of(validated))
+        payments.control_open(application=validated, by=region, reason="Contrôle sur pièces de l'usage de l'aide (art. 12).",
+                              requested_items="Relevé de notes du semestre à l'étranger", today=today,
+                              documents_due=today + timedelta(days=30))
+        # Balance proofs rejected: the student may send others.
+        rejected = horizons(101)
+        request = payments.balance_request_submit(
+            application=rejected, by=student, actual_end_date=end_of(rejected), today=today,
+            proofs=[(name, pdf(f"{name}.pdf")) for name in payments.balance_proofs(aid=rejected.aid, kind="study")])
+        payments.balance_request_review(request=request, by=region, validate=False, today=today,
+                                        note="L'attestation de fin de séjour n'est pas signée par l'établissement d'accueil.")
+        # The Région declares the aid lost, then waives part of the claim (Art. 10, 11).
+        # A year earlier: Art. 4's 36 weeks a year are taken by the two files above.
+        waived = horizons(102, on=past - timedelta(days=365))
+        order = payments.aid_lost_declare(application=waived, by=region, today=today,
+                                          reason="Changement d'établissement d'accueil jamais signalé (art. 10).")
+        outbox_sweep()  # the formal notice, as the worker would issue it
+        order.refresh_from_db()
+        payments.repayment_order_decide(order=order, by=region, waive=True, amount=order.amount / 2, today=today,
+                                        note="Remise partielle : frais de retour anticipé justifiés (art. 11).")
+        # An amount derogation: a Haute-Garonne file granted below the text's fixed amount.
+        hg = self._application(scheme=schemes["haute-garonne"], state=State.READY_FOR_DECISION, variant=103, today=past,
+                               student=student, establishment=None, staff=None, officer=cd31)
+        session = decisions.session_create(scheme=hg.scheme, title="Commission (dérogation)", meeting_date=past, by=cd31)
+        decisions.session_add_files(session=session, applications=[hg], by=cd31, today=past)
+        entry = session.entries.get()
+        decisions.session_entry_record(entry=entry, outcome="granted", by=cd31, amount=entry.proposed_amount / 2,
+                                       amount_derogation="Stage interrompu à mi-parcours par la faculté.")
+        decisions.session_close_start(session=session, by=cd31, today=past)
+        decisions.session_close_run(session_id=session.pk)
+        # An Aude file amended after a change (new agreement accepted) and paid.
+        aude = self._application(scheme=schemes["aude"], state=State.GRANTED, variant=104, today=past,
+                                 student=student, establishment=None, staff=None, officer=aude_agent)
+        outbox_sweep()  # the decision's letters
+        letter_accept(letter=aude.letters.get(kind="agreement"), by=student)
+        internship = aude.current_decision.snapshot["input"]["internship"]
+        shorter = (date.fromisoformat(internship["end_date"]) - timedelta(days=28)).isoformat()
+        report = decisions.change_report(application=aude, by=student, kind="dates", today=past + timedelta(days=50),
+                                         description="Fin de stage avancée de quatre semaines.",
+                                         changes={"internship": {"end_date": shorter}})
+        decisions.change_review(report=report, by=aude_agent, accept=True, today=past + timedelta(days=51),
+                                answer="Durée du stage réduite : montant recalculé.")
+        outbox_sweep()  # the amending decision and its new agreement
+        aude.refresh_from_db()
+        letter_accept(letter=aude.letters.filter(kind="agreement").latest("pk"), by=student)
+        due = list(payments.instalments_payable(today).filter(application=aude).values_list("pk", flat=True))
+        run = payments.payment_run_create(authority=aude.scheme.authority, instalment_ids=due, by=aude_agent,
+                                          execution_date=today, today=today)
+        payments.payment_run_confirm(run=run, by=aude_agent, today=today)
+        outbox_sweep()
+        return 5
 
     def _application(self, *, scheme, state, variant, today, student, establishment, staff, officer,
                      appeal: bool = False) -> Application:

@@ -118,6 +118,7 @@ class ChangeReportForm(forms.Form):
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = application.scheme.code
+        self.fields["kind"].choices = ChangeReport.kind_choices(self.scheme)
         self.section_name = "mobility" if self.scheme == "horizons" else "internship"
         self.section = (application.data or {}).get(self.section_name) or {}
         # Only the destination fields the scheme's contract knows are shown.

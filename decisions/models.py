@@ -261,3 +261,23 @@ class ChangeReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.application}"
+
+    # Aude and Haute-Garonne fund an internship, not a mobility: the same kinds in their words.
+    INTERNSHIP_LABELS = {
+        "destination": _("Changement de lieu de stage"),
+        "cancellation": _("Annulation du stage"),
+    }
+
+    @classmethod
+    def kind_label(cls, kind: str, scheme_code: str) -> str:
+        if scheme_code != "horizons" and kind in cls.INTERNSHIP_LABELS:
+            return str(cls.INTERNSHIP_LABELS[kind])
+        return str(cls.Kind(kind).label)
+
+    @classmethod
+    def kind_choices(cls, scheme_code: str) -> list[tuple[str, str]]:
+        return [(kind, cls.kind_label(kind, scheme_code)) for kind in cls.Kind.values]
+
+    @property
+    def kind_display(self) -> str:
+        return self.kind_label(self.kind, self.application.scheme.code)

@@ -9,6 +9,7 @@ scheme, key and date of an existing row; its value stays editable for genuine co
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -16,7 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .engine.parameters import PARAMETER_SPECS
+from .engine.parameters import PARAMETER_SPECS, value_kind
 from .importers import check_country, check_subdivision
 from .models import (
     Authority,
@@ -35,11 +36,17 @@ NEW_ROW_HELP = _(
     "périodes antérieures gardent l'ancienne valeur. Modifier la valeur d'une ligne existante "
     "réécrit l'histoire : ne le faire que pour corriger une erreur de saisie."
 )
-VALUE_HELP = _(
-    'Valeur au format JSON : montants et taux entre guillemets ("70.00", "0.60"), nombres '
-    'entiers sans guillemets (36), listes entre crochets (["ES-CT", "ES-IB"]). La forme '
-    "attendue dépend du paramètre ; elle est vérifiée à l'enregistrement."
-)
+VALUE_HELP = {
+    "decimal": _("Montant ou taux, point ou virgule décimale : 70.00, 0.60."),
+    "integer": _("Nombre entier : 36."),
+    "month_day": _("Mois-jour : 06-30 pour le 30 juin."),
+    "json": _('Liste ou tableau au format JSON : ["ES-CT", "ES-IB"].'),
+    "": _(
+        "Montants et taux : 70.00 ou 0.60 ; nombres entiers : 36 ; mois-jour : 06-30 ; listes "
+        'et tableaux au format JSON : ["ES-CT", "ES-IB"]. La forme attendue dépend du '
+        "paramètre ; elle est vérifiée à l'enregistrement."
+    ),
+}
 
 
 class ValidityFilter(admin.SimpleListFilter):
@@ -75,13 +82,75 @@ def _key_choices() -> list:
     return [("", "---------"), *groups.items()]
 
 
+def typed_value(kind: str, text: str):
+    """The stored JSON value of what was typed: amounts and rates as a decimal string (what
+    the engine reads exactly), counts as a number, lists and tables parsed from JSON. An amount
+    typed the old way, in JSON quotes, is still understood."""
+    text = text.strip()
+    if kind == "decimal":
+        try:
+            return str(Decimal(text.strip('"').replace("\u202f", "").replace(" ", "").replace(",", ".")))
+        except ArithmeticError:
+            raise ValueError(text) from None
+    if kind == "integer":
+        return int(text)
+    if kind == "month_day":
+        return text.strip('"')
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(text) from None
+
+
 class ParameterForm(forms.ModelForm):
     key = forms.ChoiceField(label=_("paramètre"), choices=_key_choices)
+
+    # Typed by the parameter: a number for an amount, a rate or a count, text for a month-day,
+    # JSON only for lists and tables; turned into the stored JSON value in clean().
+    value = forms.CharField(label=_("valeur"))
 
     class Meta:
         model = Parameter
         fields = ["scheme", "key", "valid_from", "value", "source"]
-        help_texts = {"valid_from": NEW_ROW_HELP, "value": VALUE_HELP}
+        help_texts = {"valid_from": NEW_ROW_HELP}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self._kind(self.instance.scheme.code if self.instance.scheme_id else None, self.instance.key)
+        if not self.instance.pk:
+            # The add form opened with ?scheme=<pk>&key=<key> knows the parameter already.
+            scheme = Scheme.objects.filter(pk=self.initial.get("scheme") or None).first()
+            kind = self._kind(scheme.code if scheme else None, self.initial.get("key"))
+        field = self.fields["value"]
+        field.help_text = VALUE_HELP[kind]
+        if kind == "decimal":
+            field.widget = forms.NumberInput(attrs={"step": "0.01", "min": "0"})
+        elif kind == "integer":
+            field.widget = forms.NumberInput(attrs={"step": "1", "min": "0"})
+        elif kind == "month_day":
+            field.widget = forms.TextInput(attrs={"placeholder": "06-30", "size": 6})
+        elif kind == "json":
+            field.widget = forms.Textarea(attrs={"rows": 3})
+        if self.instance.pk:
+            value = self.instance.value
+            self.initial["value"] = value if isinstance(value, (str, int)) else json.dumps(value, ensure_ascii=False)
+
+    @staticmethod
+    def _kind(scheme_code, key) -> str:
+        return value_kind(scheme_code, key) if scheme_code and key else ""
+
+    def clean(self):
+        data = super().clean()
+        scheme = data.get("scheme") or (self.instance.scheme if self.instance.scheme_id else None)
+        key = data.get("key") or self.instance.key
+        text = data.get("value")
+        if text is None or scheme is None or not key:
+            return data
+        try:
+            data["value"] = typed_value(value_kind(scheme.code, key), text)
+        except ValueError:
+            self.add_error("value", _("Cette valeur n'a pas la forme attendue pour ce paramètre."))
+        return data
 
     def _update_errors(self, errors: ValidationError) -> None:
         # Model.clean() names the field at fault; on the change form `key` and `scheme` are
@@ -155,7 +224,8 @@ class ParameterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("valeur"))
     def short_value(self, obj: Parameter) -> str:
-        text = json.dumps(obj.value, ensure_ascii=False)
+        value = obj.value
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         return text if len(text) <= 80 else text[:77] + "..."
 
     @admin.display(description=_("article"))

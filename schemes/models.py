@@ -49,8 +49,8 @@ class ReferenceVersion(models.Model):
     read them with (schemes.selectors.reference_data) and compares it with this row on every
     request: one indexed read instead of rebuilding ~300 objects."""
 
-    token = models.UUIDField(default=uuid.uuid4)
-    changed_at = models.DateTimeField(auto_now=True)
+    token = models.UUIDField(_("jeton de version"), default=uuid.uuid4)
+    changed_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = ReferenceVersionManager()
 
@@ -136,12 +136,12 @@ class Parameter(models.Model):
     """One dated value of one figure of a scheme's rules; it applies from `valid_from` until the
     next value of the same key. The JSON value is checked against the key's spec on save."""
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="parameters")
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="parameters", verbose_name=_("dispositif"))
     key = models.CharField(_("paramètre"), max_length=60)
     valid_from = models.DateField(_("en vigueur à partir du"))
     value = models.JSONField(_("valeur"))
     source = models.CharField(_("source"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = VersionedQuerySet.as_manager()
 
@@ -154,7 +154,9 @@ class Parameter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme_id}:{self.key} @ {self.valid_from}"
+        spec = PARAMETER_SPECS.get((self.scheme.code, self.key))
+        label = spec.label if spec else self.key
+        return f"{self.scheme.name} – {label}, en vigueur à partir du {self.valid_from:%d/%m/%Y}"
 
     @property
     def article(self) -> str:

@@ -3,13 +3,19 @@ review and the submission (the file page and its actions are in student.py)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
+
+from schemes.engine.money import euros
 
 from ..documents import KINDS
 from ..forms import (
@@ -29,7 +35,7 @@ from ..services import (
     application_submit,
     application_update,
 )
-from ..states import State
+from ..states import FINAL, State
 from .student import (
     DOCUMENTS_STEP,
     REVIEW_STEP,
@@ -49,8 +55,32 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         # The stored estimate (kept current by application_update): no engine run per row.
-        rows = [(app, None) for app in applications_for_student(student=self.request.user)]
-        return super().get_context_data(rows=rows, **kwargs)
+        return super().get_context_data(
+            **dashboard_groups(applications_for_student(student=self.request.user)), **kwargs
+        )
+
+
+# What the student has to do, by state: these files come first, flagged.
+ACTION_EXPECTED = {
+    State.DRAFT: _lazy("terminer et déposer votre demande"),
+    State.AWAITING_DOCUMENTS: _lazy("envoyer les pièces demandées"),
+}
+# Decided for good (or withdrawn): folded at the bottom of the page.
+CLOSED = (*FINAL, State.REJECTED)
+
+
+def dashboard_groups(applications) -> dict:
+    """The student's files in three groups: the ones awaiting the student's action (with what
+    is expected), those in progress, and the closed ones, each newest first as given."""
+    action, current, closed = [], [], []
+    for app in applications:
+        if app.state in ACTION_EXPECTED:
+            action.append((app, ACTION_EXPECTED[app.state]))
+        elif app.state in CLOSED:
+            closed.append((app, None))
+        else:
+            current.append((app, None))
+    return {"action_rows": action, "current_rows": current, "closed_rows": closed}
 
 
 class ApplicationNewView(LoginRequiredMixin, FormView):
@@ -176,23 +206,33 @@ class DraftReviewView(DraftStepMixin, View):
 
 
 def summary_rows(form) -> list[tuple[str, str]]:
-    """(label, displayed value) of a form's initial data, for the review page."""
-    rows = []
-    for name, field in form.fields.items():
-        value = form.initial.get(name)
-        choices = {str(k): v for k, v in getattr(field, "choices", [])}
-        if isinstance(value, list):
-            shown = ", ".join(str(choices.get(str(v), v)) for v in value)
-        elif value is None or value == "":
-            shown = "—"
-        elif choices:
-            shown = str(choices.get(str(value), value))
-        elif isinstance(value, bool):
-            shown = _("Oui") if value else _("Non")
-        else:
-            shown = str(value)
-        rows.append((str(field.label), shown))
-    return rows
+    """(label, displayed value) of a form's initial data, for the review page: the words the
+    student chose (Oui/Non, the choice's label), French dates and euro amounts, never the
+    stored JSON ("true", "2026-09-01", "500.00")."""
+    return [(str(field.label), _shown(field, form.initial.get(name))) for name, field in form.fields.items()]
+
+
+def _shown(field, value) -> str:
+    choices = {str(k): v for k, v in getattr(field, "choices", [])}
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(str(v), v)) for v in value) or "—"
+    if isinstance(field, forms.BooleanField) or isinstance(value, bool):
+        # A checkbox's initial is stored as True/False or, through _bool_initial, "true"/"false".
+        return _("Oui") if value in (True, "true") else _("Non")
+    if value is None or value == "":
+        return "—"
+    if choices:
+        return str(choices.get(str(value), value))
+    if isinstance(field, forms.DateField):
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    if isinstance(field, forms.DecimalField) and "€" in str(field.label):
+        return euros(value)
+    if isinstance(field, forms.DecimalField):
+        return str(value).replace(".", ",")
+    return str(value)
 
 
 STEP_VIEWS = {

@@ -185,7 +185,7 @@ def _decision_part(application: Application, decision: Decision, notified_on: da
                             "act_number": previous.act_number, "outcome": previous.outcome}
     change = ChangeReport.objects.filter(new_decision=decision).first()
     if change is not None:
-        part["change"] = {"id": change.pk, "kind_label": str(ChangeReport.Kind(change.kind).label),
+        part["change"] = {"id": change.pk, "kind_label": ChangeReport.kind_label(change.kind, change.application.scheme.code),
                           "description": change.description, "reported_on": _iso(change.reported_on)}
     return part
 
@@ -268,7 +268,7 @@ def letter_context(*, application: Application, kind: str, decision: Decision | 
         answer_date = _answer_date(report.reviewed_at)
         context["change_id"] = report.pk
         context["answer"] = {"text": report.answer, "reported_on": _iso(report.reported_on),
-                             "kind_label": str(ChangeReport.Kind(report.kind).label),
+                             "kind_label": ChangeReport.kind_label(report.kind, report.application.scheme.code),
                              "description": report.description}
     letter_date = answer_date or (decision.decided_on if decision else timezone.localdate())
     context["letter_date"] = _iso(letter_date)

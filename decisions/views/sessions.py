@@ -357,7 +357,10 @@ class ActExportView(ActMixin, View):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        decisions = services.session_beneficiaries(session=self.session).select_related("application__scheme")
+        # The list of beneficiaries annexed to the act: the rejections are on the act's page
+        # and in their own letters, not in this list.
+        decisions = (services.session_beneficiaries(session=self.session).filter(outcome=Outcome.GRANTED)
+                     .select_related("application__scheme"))
         response = HttpResponse(self.render(act_rows(decisions)), content_type=self.content_type)
         name = f"beneficiaires-{self.session.act_number or self.session.pk}.{self.extension}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -192,6 +192,16 @@ PARAMETER_SPECS: dict[tuple[str, str], ParameterSpec] = {
 }
 
 
+def value_kind(scheme: str, key: str) -> str:
+    """How a person enters the key's value: "decimal" (amounts, rates, stored as a string),
+    "integer", "month_day" ("06-30") or "json" (lists and tables), "" for an unknown key."""
+    spec = PARAMETER_SPECS.get((scheme, key))
+    if spec is None:
+        return ""
+    kinds = {_amount: "decimal", _rate: "decimal", _count: "integer", _month_day: "month_day"}
+    return kinds.get(spec.parse, "json")
+
+
 def parse_value(scheme: str, key: str, raw: Any) -> Any:
     """Check a stored JSON value against its key's spec and return the Python value."""
     try:

@@ -49,7 +49,7 @@ def test_officer_sees_the_table_charts_and_aude_indicators(client, aude):
     assert '<td class="text-end text-nowrap">3 600,00 €</td>' in table
     assert '<td class="text-end text-nowrap">1 800,00 €</td>' in table
     aude_table = html.split('id="aude-table"')[1].split("</table>")[0]
-    assert "Nombre d&#x27;internes aidés" in aude_table or "Nombre d'internes aidés" in aude_table
+    assert "Nombre d&#x27;étudiants aidés" in aude_table or "Nombre d'étudiants aidés" in aude_table
     assert reverse("payments:follow_up_record", args=[unpaid.pk]) in html
     assert "Chèque Apprentis" not in html  # the Region's scheme, not the Aude's
     # Bar heights are SVG numbers, never localised ("12,5" would break the drawing).

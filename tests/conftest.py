@@ -65,3 +65,14 @@ def pytest_collection_modifyitems(items):
     so they are transactional, and the flush at their end leaves the database empty for the
     tests that follow, as the browser tests do."""
     items.sort(key=lambda item: 2 if "/tests/e2e/" in str(item.path) else "/tests/faults/" in str(item.path))
+
+
+@pytest.fixture(autouse=True)
+def _french_after_each_test():
+    """LocaleMiddleware leaves the last request's language active in the thread: a test that
+    asked for an English page must not turn the next test's labels English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -75,11 +75,12 @@ FILE_NAMES = {
     K.AWARD: "notification-attribution", K.REJECTION: "notification-rejet", K.AGREEMENT: "convention",
     K.COMMITMENT: "engagement", K.AMENDMENT: "decision-modificative", K.APPEAL_UPHELD: "reponse-recours",
     K.APPEAL_REOPENED: "reponse-recours", K.CHANGE_REFUSED: "reponse-signalement",
-    K.FORMAL_NOTICE: "mise-en-demeure",
+    K.FORMAL_NOTICE: "mise-en-demeure", K.REPAYMENT_DEMAND: "ordre-de-reversement",
 }
 
 
 def letter_file_name(letter: Letter) -> str:
+    """The download's name; every kind of letter has one (tests/unit checks the table is whole)."""
     return f"{letter.application.reference or letter.application.pk}-{FILE_NAMES[letter.kind]}.pdf"
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.models import Event, OutboxMessage
 from applications.states import State
@@ -59,7 +60,8 @@ def assert_everything_done_once(session: CommissionSession, worker, n: int) -> N
     for decision in decisions:
         assert Letter.objects.filter(decision=decision).count() == 1  # a Horizons award: one letter
         assert Letter.objects.get(decision=decision).sent_at is not None
-        assert decision.notified_on == ACT  # Art. 13: the appeal period runs
+        # Art. 13: the appeal period runs, from the day the letter was e-mailed.
+        assert decision.notified_on == timezone.localdate(Letter.objects.get(decision=decision).sent_at)
         assert Event.objects.filter(application=decision.application, kind="letters_sent").count() == 1
     assert letters_mails(worker) == students  # one e-mail each, none twice
     assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()

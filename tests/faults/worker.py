@@ -23,7 +23,7 @@ from aid_portal.celery import app  # noqa: E402
 
 def install_hooks() -> None:
     from decisions.letters import issue
-    from decisions.services import sessions
+    from decisions.services import closing as sessions
 
     if os.environ.get("FAULT_CLOSING_BATCH"):
         sessions.CLOSING_BATCH = int(os.environ["FAULT_CLOSING_BATCH"])

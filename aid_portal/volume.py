@@ -60,12 +60,16 @@ def next_number() -> int:
     return int(last[len(REFERENCE_PREFIX):]) + 1 if last else 1
 
 
-def pick(rng: random.Random, i: int) -> tuple[str, str]:
-    """(scheme code, state) of the i-th file of a run: the first 36 cover every pair, so even
-    a small run has every scheme in every state; the others follow STATE_WEIGHTS."""
-    if i < len(SCHEMES) * len(STATE_WEIGHTS):
-        return SCHEMES[i % len(SCHEMES)], list(STATE_WEIGHTS)[i // len(SCHEMES)]
-    return rng.choice(SCHEMES), rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+def pick(rng: random.Random, i: int, *, with_opinion: frozenset[str]) -> tuple[str, str]:
+    """(scheme code, state) of the i-th file of a run: the first ones cover every pair that
+    exists, so even a small run has every scheme in every state it can reach (a file awaits the
+    establishment's opinion only in the schemes that ask for one); the others follow STATE_WEIGHTS."""
+    pairs = [(code, state) for state in STATE_WEIGHTS for code in SCHEMES
+             if state != State.AWAITING_OPINION or code in with_opinion]
+    if i < len(pairs):
+        return pairs[i]
+    state = rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+    return rng.choice(sorted(with_opinion) if state == State.AWAITING_OPINION else SCHEMES), state
 
 
 def path(state: str, *, requires_opinion: bool, appealed_from: str) -> list[tuple[str, str, str, str]]:
@@ -165,8 +169,9 @@ def _event_rows(app: Application, steps, actors: Actors, scheme: str, student: U
     return events
 
 
-def batch_write(*, start: int, size: int, rng: random.Random, actors: Actors) -> dict[str, int]:
-    """Write files start..start+size-1 (their numbers, not pks) and everything attached; return row counts."""
+def batch_write(*, start: int, size: int, rng: random.Random, actors: Actors, mix=None) -> dict[str, int]:
+    """Write files start..start+size-1 (their numbers, not pks) and everything attached; return row counts.
+    `mix`, a list of (scheme code, state), replaces the usual shares: file n is mix[n % len(mix)]."""
     counts: dict[str, int] = {}
 
     def bulk(model, rows):
@@ -174,7 +179,8 @@ def batch_write(*, start: int, size: int, rng: random.Random, actors: Actors) ->
         return model.objects.bulk_create(rows, batch_size=2000)
 
     with transaction.atomic():
-        picks = [pick(rng, n - 1) for n in range(start, start + size)]
+        with_opinion = frozenset(code for code, scheme in actors.schemes.items() if scheme.requires_establishment_opinion)
+        picks = [mix[n % len(mix)] if mix else pick(rng, n - 1, with_opinion=with_opinion) for n in range(start, start + size)]
         students = bulk(User, [
             User(username=f"{USERNAME_PREFIX}{n:07d}", email=f"{USERNAME_PREFIX}{n:07d}@example.org", password="!",
                  first_name=rng.choice(("Léa", "Hugo", "Inès", "Nathan", "Chloé", "Yanis", "Manon", "Louis")),
@@ -239,7 +245,7 @@ def batch_write(*, start: int, size: int, rng: random.Random, actors: Actors) ->
         entries = {e.application_id: e for e in bulk(SessionEntry, entries)}
 
         decisions = []
-        for app, (scheme, state, appealed_from, amount) in zip(apps, extras, strict=True):
+        for app, (scheme, state, _appealed_from, amount) in zip(apps, extras, strict=True):
             entry = entries.get(app.pk)
             if state in DECIDED_BY_COMMISSION:
                 granted = entry.outcome == Outcome.GRANTED
@@ -283,7 +289,7 @@ def _money_write(apps, extras, decisions, actors: Actors, rng: random.Random, bu
     """Instalments of each award; some paid (a confirmed run, a ledger entry each), the account's
     `paid` their sum; a cancelled award whose advance was paid gets its repayment order (Art. 10)."""
     instalments, paid_by_app = [], {}
-    for app, (scheme, state, appealed_from, _) in zip(apps, extras, strict=True):
+    for app, (scheme, state, _, _) in zip(apps, extras, strict=True):
         decision = decisions.get(app.pk)
         if decision is None or decision.outcome != Outcome.GRANTED:
             continue
@@ -339,8 +345,9 @@ def _money_write(apps, extras, decisions, actors: Actors, rng: random.Random, bu
     ])
 
 
-def volume_generate(*, files: int, seed: int, batch: int, write=print) -> dict[str, int]:
-    """Generate `files` files after the existing generated ones; print progress; return row counts."""
+def volume_generate(*, files: int, seed: int, batch: int, write=print, mix=None) -> dict[str, int]:
+    """Generate `files` files after the existing generated ones; print progress; return row counts.
+    `mix` (tests): a list of (scheme code, state) taken in turn instead of the usual shares."""
     import time
 
     actors = actors_ensure()
@@ -350,7 +357,7 @@ def volume_generate(*, files: int, seed: int, batch: int, write=print) -> dict[s
     t0 = time.perf_counter()
     for start in range(first, first + files, batch):
         size = min(batch, first + files - start)
-        for model, count in batch_write(start=start, size=size, rng=rng, actors=actors).items():
+        for model, count in batch_write(start=start, size=size, rng=rng, actors=actors, mix=mix).items():
             totals[model] = totals.get(model, 0) + count
         write(f"{start + size - first:,}/{files:,} files ({time.perf_counter() - t0:.1f} s)")
     return totals

@@ -98,7 +98,8 @@ def path(state: str, *, requires_opinion: bool, appealed_from: str) -> list[tupl
     steps.append(("mark_ready", State.IN_INSTRUCTION, State.READY_FOR_DECISION, "officer"))
     if state == State.READY_FOR_DECISION:
         return steps
-    decided = State.REJECTED if state == State.REJECTED or appealed_from == State.REJECTED else State.GRANTED
+    appealed_rejection = state == State.UNDER_APPEAL and appealed_from == State.REJECTED
+    decided = State.REJECTED if state == State.REJECTED or appealed_rejection else State.GRANTED
     steps.append(("decide", State.READY_FOR_DECISION, decided, "officer"))
     if state == State.UNDER_APPEAL:
         steps.append(("appeal", decided, State.UNDER_APPEAL, "student"))

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
 from aid_portal.volume import REFERENCE_PREFIX
@@ -110,3 +111,18 @@ def test_argument_errors_are_clear(args, message):
         generate(*args)
     assert str(error.value).endswith(message)
     assert not Application.objects.exists()
+
+
+def test_same_seed_same_files():
+    def run(seed: str) -> list[tuple]:
+        with transaction.atomic():
+            generate("--files", "60", "--seed", seed, "--batch", "25")
+            files = list(Application.objects.order_by("reference").values_list(
+                "reference", "scheme__code", "state", "aid", "estimate_amount", "events_count", "current_decision__amount"))
+            transaction.set_rollback(True)
+        return files
+
+    first = run("11")
+    assert len(first) == 60
+    assert run("11") == first
+    assert run("12") != first

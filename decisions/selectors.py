@@ -67,7 +67,7 @@ def session_list(*, user) -> QuerySet[CommissionSession]:
 
 
 def session_agenda(*, session: CommissionSession) -> QuerySet[SessionEntry]:
-    return session.entries.select_related("application__student", "application__establishment").order_by("pk")
+    return session.entries.select_related("application__student", "application__establishment", "application__scheme").order_by("pk")
 
 
 def session_candidates(*, session: CommissionSession, q: str = "") -> QuerySet[Application]:
@@ -140,16 +140,39 @@ def cumulation_of(*, application: Application) -> dict:
     """What the officer is shown about the student's other files of the same year and scheme:
     the aid decided (it counts), recorded in an open session (it will count), and the files still
     in progress (a warning: they may end in a second award)."""
-    from applications.selectors import student_awards, student_files_in_progress, student_other_files
+    return cumulations_of(applications=[application])[application.pk]
 
-    others = student_other_files(application=application)
-    recorded = SessionEntry.objects.filter(application__in=others, outcome=Outcome.GRANTED, decided=False).select_related(
-        "application", "session")
-    return {
-        "decided": [app for app, _award in student_awards(application=application)]
-        if application.scheme.code == "horizons"
-        else list(others.filter(current_decision__outcome=Outcome.GRANTED)),
-        "recorded": list(recorded),
-        "in_progress": list(student_files_in_progress(application=application).exclude(
-            pk__in=[e.application_id for e in recorded])),
-    }
+
+def cumulations_of(*, applications: list[Application]) -> dict[int, dict]:
+    """`cumulation_of` for each of a page of files (a session's agenda), in two queries whatever
+    the page's length: every file of the students concerned, then their entries recorded in an
+    open session; sorted out per file here. The files need their scheme (select_related)."""
+    from applications.selectors import file_year
+    from applications.states import UNDECIDED
+
+    keys = {app.pk: (app.student_id, app.scheme_id, file_year(app)) for app in applications}
+    wanted = {key for key in keys.values() if key[0] is not None and key[2] is not None}
+    by_key: dict[tuple, list[Application]] = {}
+    recorded: list[SessionEntry] = []
+    if wanted:
+        students, schemes, years = (sorted({key[i] for key in wanted}) for i in range(3))
+        for other in (Application.objects.filter(student_id__in=students, scheme_id__in=schemes, academic_year__in=years)
+                      .select_related("current_decision", "scheme").order_by("pk")):
+            by_key.setdefault((other.student_id, other.scheme_id, other.academic_year), []).append(other)
+        recorded = list(SessionEntry.objects.filter(
+            application__in=[o.pk for files in by_key.values() for o in files], outcome=Outcome.GRANTED, decided=False,
+        ).select_related("application", "session__scheme"))
+    in_progress_states = [s for s in UNDECIDED if s != State.DRAFT]
+    out = {}
+    for app in applications:
+        others = [o for o in by_key.get(keys[app.pk], ()) if o.pk != app.pk]
+        ids = {o.pk for o in others}
+        mine = [e for e in recorded if e.application_id in ids]
+        granted = [o for o in others if o.current_decision is not None and o.current_decision.outcome == Outcome.GRANTED]
+        out[app.pk] = {
+            # Horizons Art. 4 counts the aid granted by the decisions in force (applications.selectors.student_awards).
+            "decided": [o for o in granted if o.current_decision.amount > 0] if app.scheme.code == "horizons" else granted,
+            "recorded": mine,
+            "in_progress": [o for o in others if o.state in in_progress_states and o.pk not in {e.application_id for e in mine}],
+        }
+    return out

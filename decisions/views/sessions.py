@@ -85,6 +85,7 @@ class SessionMixin(OfficerOnly):
         agenda = Paginator(selectors.session_agenda(session=session), AGENDA_PER_PAGE).get_page(entry_page or get.get("page"))
         is_open = session.status == Status.OPEN
         rows = []
+        cumulations = selectors.cumulations_of(applications=[entry.application for entry in agenda])
         for entry in agenda:
             form = None
             if is_open and not entry.decided:
@@ -101,7 +102,7 @@ class SessionMixin(OfficerOnly):
                             "quota_derogation": entry.quota_derogation,
                         },
                     )
-            rows.append((entry, form, selectors.cumulation_of(application=entry.application)))
+            rows.append((entry, form, cumulations[entry.application_id]))
         q = (get.get("q") or "")[:100]
         candidates = None
         if is_open:

@@ -48,6 +48,20 @@ class MultipleFileField(forms.FileField):
 MAX_APPEAL_FILES = 5
 
 
+class DecisionReceiptForm(forms.Form):
+    """The day the student received the decision, read on the proof of delivery (Art. 13)."""
+
+    received_on = forms.DateField(
+        label=_("Décision reçue le"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Date portée sur l'accusé de réception : le délai de recours de deux mois court à partir de ce jour."),
+        error_messages={"required": _("Indiquez la date de réception."), "invalid": _("Date invalide.")},
+    )
+    confirm = _confirm(_("Je confirme la date de réception portée sur l'accusé de réception."))
+
+    def service_kwargs(self) -> dict:
+        return {"received_on": self.cleaned_data["received_on"]}
+
+
 class PaperAppealForm(forms.Form):
     """An appeal received by post, recorded by an officer on its day of receipt (Art. 13)."""
 

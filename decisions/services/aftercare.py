@@ -27,6 +27,37 @@ def decision_notified(*, decision: Decision, on: date) -> None:
     Decision.objects.filter(pk=decision.pk, notified_on__isnull=True).update(notified_on=on)
 
 
+def decision_receipt_record(*, application: Application, by, received_on: date, today: date) -> Decision:
+    """Record the day the student received the decision in force, read on a proof of delivery (a
+    registered letter's acknowledgement): that receipt is the notification from which the two
+    months of a recours gracieux run (Art. 13), where the student has no e-mail address to be
+    notified by. A student notified by e-mail was notified that day, and that date stands."""
+    with transaction.atomic():
+        app = application_locked(application)
+        check_officer(app, by)
+        decision = app.current_decision
+        if decision is None:
+            raise ServiceError(_("Ce dossier n'a pas encore de décision."))
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        if received_on > today:
+            raise ServiceError(_("La date de réception ne peut être postérieure à aujourd'hui."), field="received_on")
+        if received_on < decision.decided_on:
+            raise ServiceError(_("La décision ne peut avoir été reçue avant d'être prise (le %(d)s).")
+                               % {"d": decision.decided_on.strftime("%d/%m/%Y")}, field="received_on")
+        if app.student.email and decision.letters.filter(sent_at__isnull=False).exists():
+            raise ServiceError(_("La décision a été notifiée par courriel le %(d)s : cette date fait foi.")
+                               % {"d": decision.notified_on.strftime("%d/%m/%Y")} if decision.notified_on
+                               else _("La décision a été notifiée par courriel : cette date fait foi."))
+        before = decision.notified_on
+        decision.notified_on = received_on
+        decision.save(update_fields=["notified_on"])
+        event_record(application=app, kind="decision_receipt", actor=by,
+                     reason=_("Réception de la décision constatée (accusé de réception)"),
+                     payload={"decision": decision.pk, "received_on": received_on.isoformat(),
+                              "previous": before.isoformat() if before else None})
+    return decision
+
+
 def appeal_file(*, application: Application, by, grounds: str, today: date, documents=()) -> Appeal:
     """A recours gracieux to the President within 2 months of notification (Art. 13), with its
     supporting documents, all in one transaction: a refused document files no appeal."""

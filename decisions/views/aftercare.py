@@ -192,6 +192,28 @@ class PaperAppealView(OfficerAftercareMixin, FormView):
         return _("Recours reçu par courrier enregistré.")
 
 
+class DecisionReceiptView(OfficerAftercareMixin, FormView):
+    """Record the day the student received the decision (a proof of delivery, Art. 13)."""
+
+    template_name = "decisions/aftercare/receipt.html"
+    form_class = aftercare_forms.DecisionReceiptForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(application=self.application, decision=self.application.current_decision,
+                                        **kwargs)
+
+    def perform(self, form):
+        return services.decision_receipt_record(application=self.application, by=self.request.user,
+                                                today=timezone.localdate(), **form.service_kwargs())
+
+    def get_success_url(self):
+        return reverse("applications:officer_application", args=[self.application.pk])
+
+    def get_success_message(self):
+        return _("Date de réception de la décision enregistrée : le délai de recours court à partir du %(d)s.") % {
+            "d": self.result.notified_on.strftime("%d/%m/%Y")}
+
+
 class ChangeReviewView(OfficerAftercareMixin, FormView):
     template_name = "decisions/aftercare/change_review.html"
     form_class = aftercare_forms.ChangeDecisionForm
@@ -267,5 +289,6 @@ urlpatterns = [
     path("instruction/recours/", AftercareQueueView.as_view(), name="aftercare_queue"),
     path("instruction/<int:pk>/recours/<int:appeal_pk>/", AppealReviewView.as_view(), name="appeal_review"),
     path("instruction/<int:pk>/recours-papier/", PaperAppealView.as_view(), name="appeal_paper"),
+    path("instruction/<int:pk>/reception-decision/", DecisionReceiptView.as_view(), name="decision_receipt"),
     path("instruction/<int:pk>/modification/<int:report_pk>/", ChangeReviewView.as_view(), name="change_review"),
 ]

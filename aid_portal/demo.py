@@ -143,6 +143,14 @@ class Account:
     superuser: bool = False
 
 
+# The services' e-mail addresses, which the acknowledgement of receipt gives (CRPA R112-11-1):
+# each authority enters its own in the admin; the demo fills the empty ones with fictitious ones.
+AUTHORITY_EMAILS = {
+    "region-occitanie": "bourses-mobilite@region.example.org",
+    "cd11": "aide-etudiants-medecine@aude.example.org",
+    "cd31": "aide-jeune-medecin@haute-garonne.example.org",
+}
+
 ESTABLISHMENTS = [
     # (UAI, name, city)
     ("0311382J", "Université Toulouse Capitole", "Toulouse"),

@@ -210,3 +210,14 @@ def test_the_demo_has_a_file_for_each_path_after_the_decision():
     # A cumulation conflict the officer sees: files in progress beside a grant of the same year.
     assert any(cumulation_of(application=app)["decided"] for app in files.filter(scheme__code="horizons",
                                                                                   state=State.IN_INSTRUCTION))
+
+
+def test_the_demo_acknowledgement_names_the_service_s_e_mail():
+    """CRPA R112-11-1: the acknowledgement gives the service's postal and e-mail contacts."""
+    from applications.receipts import receipt_of
+
+    call_command("seed_demo", stdout=StringIO())
+    submitted = Application.objects.filter(submitted_at__isnull=False, scheme__code="aude").first()
+    receipt = receipt_of(application=submitted)
+    assert receipt["authority"]["email"] == "aide-etudiants-medecine@aude.example.org"
+    assert receipt["authority"]["address_lines"]

@@ -23,7 +23,7 @@ from applications.models import Application
 from applications.states import State
 from schemes.models import Authority, Scheme
 
-from ...demo import ACCOUNTS, DEMO_PASSWORD, ESTABLISHMENTS, STUDENT_EMAIL, demo_pdf, situation
+from ...demo import ACCOUNTS, AUTHORITY_EMAILS, DEMO_PASSWORD, ESTABLISHMENTS, STUDENT_EMAIL, demo_pdf, situation
 
 
 class Command(BaseCommand):
@@ -48,6 +48,8 @@ class Command(BaseCommand):
             ]
             for uai, name, city in ESTABLISHMENTS
         }
+        for code, email in AUTHORITY_EMAILS.items():
+            Authority.objects.filter(code=code, email="").update(email=email)
         users: dict[str, User] = {}
         for account in ACCOUNTS:
             user, created = User.objects.get_or_create(

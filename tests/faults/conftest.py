@@ -146,6 +146,10 @@ class Worker:
             "OUTBOX_SWEEP_SECONDS": "1",
             "CLOSING_STALLED_AFTER_SECONDS": "4",
             "FAULT_BEAT_SCHEDULE": str(self.tmp / "beat-schedule"),
+            # The suite's own signing certificate (tests/conftest.py): a fresh clone has no
+            # .signing/, and a worker that cannot sign would leave every letter in the outbox.
+            "LETTER_SIGNING_CERT": settings.LETTER_SIGNING_CERT,
+            "LETTER_SIGNING_KEY": settings.LETTER_SIGNING_KEY,
             **hooks,
         }
         self.process = subprocess.Popen(

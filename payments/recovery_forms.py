@@ -1,4 +1,4 @@
-"""Forms of the balance and recovery screens (payments/views/recovery.py). They validate input
+"""Forms of the balance and recovery screens (payments/views/balance.py, recovery.py). They validate input
 only; every write goes through payments.services (and applications.services for the proofs)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-from .views import controls, dashboards, recovery, runs
+from .views import balance, controls, dashboards, recovery, runs
 
 app_name = "payments"
-urlpatterns = [*runs.urlpatterns, *recovery.urlpatterns, *dashboards.urlpatterns, *controls.urlpatterns]
+urlpatterns = [*runs.urlpatterns, *balance.urlpatterns, *recovery.urlpatterns, *dashboards.urlpatterns, *controls.urlpatterns]

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -204,90 +205,90 @@ class OrderDetailView(StaffAccess, View):
         return _("Reversement de %(a)s enregistré.") % {"a": euros(amount)}
 
 
-class BreachView(StaffAccess, View):
+class _ClaimView(StaffAccess, View):
+    """An officer's claim on a file of one scheme, from a motivated form: the service claims back
+    what was paid with a formal notice (its order), or, when nothing was paid, only cancels the
+    planned instalments (None). Subclasses name the scheme, the form, the service and messages."""
+
+    permission_required = "applications.instruct_application"
+    scheme_code = ""
+    form_class: type = forms.BreachForm
+    nothing_paid = ""
+    notice_sent = ""
+
+    @cached_property
+    def application(self):
+        return get_object_or_404(self.files().filter(scheme__code=self.scheme_code), pk=self.kwargs["pk"])
+
+    def files(self):
+        return queues.officer_applications(user=self.request.user)
+
+    def get_permission_object(self):
+        return self.application
+
+    def extra_context(self, app) -> dict:
+        return {}
+
+    def render_page(self, form):
+        app = self.application
+        return render(self.request, self.template_name, {
+            "application": app, "form": form, "account": Account.objects.filter(application=app).first(),
+            "orders": app.repayment_orders.all(), **self.extra_context(app),
+        })
+
+    def get(self, request, pk):
+        return self.render_page(self.form_class())
+
+    def post(self, request, pk):
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.render_page(form)
+        try:
+            order = self.claim(form.cleaned_data)
+        except ServiceError as exc:
+            _service_error(form, exc)
+            return self.render_page(form)
+        if order is None:
+            messages.success(request, self.nothing_paid)
+            return redirect("payments:officer_ledger", pk=self.application.pk)
+        messages.success(request, self.notice_sent % {"a": euros(order.amount)})
+        return redirect("payments:order_detail", pk=order.pk)
+
+
+class BreachView(_ClaimView):
     """Haute-Garonne: the officer records a breach of the commitments; everything paid is
     claimed back after a formal notice."""
 
-    permission_required = "applications.instruct_application"
     template_name = "payments/recovery/breach.html"
+    scheme_code = "haute-garonne"
+    form_class = forms.BreachForm
+    nothing_paid = gettext_lazy("Manquement constaté avant tout versement : les échéances prévues sont annulées.")
+    notice_sent = gettext_lazy("Manquement constaté : la mise en demeure de reverser %(a)s est envoyée.")
 
-    @cached_property
-    def application(self):
-        qs = queues.officer_applications(user=self.request.user).filter(scheme__code="haute-garonne")
-        return get_object_or_404(qs, pk=self.kwargs["pk"])
-
-    def get_permission_object(self):
-        return self.application
-
-    def render_page(self, form):
-        app = self.application
-        return render(self.request, self.template_name, {
-            "application": app, "form": form, "account": Account.objects.filter(application=app).first(),
-            "orders": app.repayment_orders.all(),
-        })
-
-    def get(self, request, pk):
-        return self.render_page(forms.BreachForm())
-
-    def post(self, request, pk):
-        form = forms.BreachForm(request.POST)
-        if not form.is_valid():
-            return self.render_page(form)
-        try:
-            order = services.breach_claim(application=self.application, by=request.user,
-                                          explanation=form.cleaned_data["explanation"], today=timezone.localdate())
-        except ServiceError as exc:
-            _service_error(form, exc)
-            return self.render_page(form)
-        if order is None:
-            messages.success(request, _("Manquement constaté avant tout versement : les échéances prévues sont annulées."))
-            return redirect("payments:officer_ledger", pk=self.application.pk)
-        messages.success(request, _("Manquement constaté : la mise en demeure de reverser %(a)s est envoyée.") % {
-            "a": euros(order.amount)})
-        return redirect("payments:order_detail", pk=order.pk)
+    def claim(self, data):
+        return services.breach_claim(application=self.application, by=self.request.user,
+                                     explanation=data["explanation"], today=timezone.localdate())
 
 
-class AidLostView(StaffAccess, View):
+class AidLostView(_ClaimView):
     """Horizons Art. 10-11: the Région declares the aid lost itself (a change never reported, a
     breach found at a control); from the file's account page, with a confirmation."""
 
-    permission_required = "applications.instruct_application"
     template_name = "payments/recovery/aid_lost.html"
+    scheme_code = "horizons"
+    form_class = forms.AidLostForm
+    nothing_paid = gettext_lazy("Rien n'a été versé : il n'y a rien à réclamer. Les échéances prévues sont annulées.")
+    notice_sent = gettext_lazy("Aide perdue : la mise en demeure de reverser %(a)s est envoyée.")
 
-    @cached_property
-    def application(self):
-        qs = selectors.officer_ledger_files(user=self.request.user).filter(scheme__code="horizons")
-        return get_object_or_404(qs, pk=self.kwargs["pk"])
+    def files(self):
+        return selectors.officer_ledger_files(user=self.request.user)
 
-    def get_permission_object(self):
-        return self.application
+    def extra_context(self, app) -> dict:
+        return {"planned": app.instalments.filter(status=Instalment.Status.PLANNED)}
 
-    def render_page(self, form):
-        app = self.application
-        return render(self.request, self.template_name, {
-            "application": app, "form": form, "account": Account.objects.filter(application=app).first(),
-            "orders": app.repayment_orders.all(),
-            "planned": app.instalments.filter(status=Instalment.Status.PLANNED),
-        })
-
-    def get(self, request, pk):
-        return self.render_page(forms.AidLostForm())
-
-    def post(self, request, pk):
-        form = forms.AidLostForm(request.POST)
-        if not form.is_valid():
-            return self.render_page(form)
-        try:
-            order = services.aid_lost_declare(application=self.application, by=request.user,
-                                              reason=form.cleaned_data["reason"], today=timezone.localdate())
-        except ServiceError as exc:
-            _service_error(form, exc)
-            return self.render_page(form)
-        if order is None:
-            messages.success(request, _("Rien n'a été versé : il n'y a rien à réclamer. Les échéances prévues sont annulées."))
-            return redirect("payments:officer_ledger", pk=self.application.pk)
-        messages.success(request, _("Aide perdue : la mise en demeure de reverser %(a)s est envoyée.") % {"a": euros(order.amount)})
-        return redirect("payments:order_detail", pk=order.pk)
+    def claim(self, data):
+        return services.aid_lost_declare(application=self.application, by=self.request.user,
+                                         reason=data["reason"], today=timezone.localdate())
 
 
 urlpatterns = [

@@ -73,3 +73,59 @@ def page(browser):
     yield page
     context.close()
 
+
+
+# --- Accessibility and layout audit -------------------------------------------------------------
+# Every page a journey visits goes through `audit(page, name)`: axe-core (the copy shipped inside
+# axe-playwright-python, so nothing is downloaded) with the WCAG 2.0/2.1 A and AA rules, at a
+# phone's 375 px and a desktop's 1280 px, and a check that nothing scrolls sideways at 375 px.
+# The main page of each role is also kept as a screenshot at both widths (CI's artefacts folder).
+
+from pathlib import Path  # noqa: E402
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+
+WIDTHS = (375, 1280)
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SCREENSHOTS = Path(os.environ.get("E2E_ARTEFACTS", Path(__file__).resolve().parents[2] / "artefacts" / "screenshots"))
+_AXE = Axe()
+
+
+def _violations(page):
+    response = _AXE.run(page, options=WCAG_AA).response
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(n["target"][0] if isinstance(n["target"][0], str)
+                                                                     else str(n["target"]) for n in v["nodes"][:5])
+        for v in response["violations"]
+    ]
+
+
+def audit(page, name, *, screenshot=False):
+    """Run axe at 375 and 1280 px on the page as it stands, then give it back at its first width.
+
+    Fails with every violation listed (rule, impact, the first elements concerned) and with the
+    overflow in pixels when the page scrolls horizontally on a phone."""
+    original = page.viewport_size
+    problems = []
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(50)  # let media queries and the layout settle
+            problems += [f"[{width}px] {v}" for v in _violations(page)]
+            if width == 375:
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if overflow > 0:
+                    wide = page.evaluate(
+                        """() => [...document.querySelectorAll('body *')]
+                        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                        .filter(e => !e.closest('.table-responsive, [data-scroll-region]'))
+                        .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                                        + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''))""")
+                    problems.append(f"[375px] the page scrolls sideways by {overflow} px: {wide}")
+            if screenshot:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(original)
+    assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)

@@ -145,15 +145,18 @@ def _mail_body(app: Application, context: dict[str, Any]) -> str:
     ) + mail_signature(app)
 
 
-def formal_notice_issue(*, order_id: int) -> int:
-    """Issue, store and e-mail the formal notice of a repayment order. Idempotent: under the
-    file's row lock, an order that already has its notice is left alone (returns 0); a failed
-    e-mail rolls everything back, so the next run of the task starts again. Returns 1 when issued.
+def _order_letter_issue(*, order_id: int, link: str, kind: str, template: str, build_context, subject: str,
+                        mail_body, attachment: str, event: str) -> int:
+    """Issue, store and e-mail one letter of a repayment order (the formal notice or the demand),
+    and link it to the order through its `link` field ("notice_letter" or "demand_letter").
 
-    Linking the letter to the order is a plain update: RepaymentOrder.notice_letter carries no
-    state of the order's workflow (see payments.services for its transitions)."""
-    order = RepaymentOrder.objects.select_related("application").filter(pk=order_id).first()
-    if order is None or order.notice_letter_id is not None:
+    Idempotent: under the file's row lock, an order that already has this letter is left alone
+    (returns 0); a failed e-mail rolls everything back, so the next run of the task starts again.
+    Returns 1 when issued. Linking the letter is a plain update: the link carries no state of the
+    order's workflow (see payments.services for its transitions)."""
+    link_id = f"{link}_id"
+    order = RepaymentOrder.objects.filter(pk=order_id).first()
+    if order is None or getattr(order, link_id) is not None:
         return 0
     with transaction.atomic():
         # `of=("self",)`: only the file's row is locked (its decision may be null: PostgreSQL
@@ -161,32 +164,38 @@ def formal_notice_issue(*, order_id: int) -> int:
         app = (Application.objects.select_for_update(of=("self",))
                .select_related("scheme__authority", "student", "current_decision").get(pk=order.application_id))
         order = RepaymentOrder.objects.select_for_update().get(pk=order_id)
-        if order.notice_letter_id is not None:
+        if getattr(order, link_id) is not None:
             return 0
         order.application = app
-        context = formal_notice_context(order=order, today=timezone.localdate())
-        pdf = sign_letter(html_to_pdf(render_formal_notice_html(context)), authority=context["authority"]["name"],
+        context = build_context(order=order, today=timezone.localdate())
+        pdf = sign_letter(html_to_pdf(render_letter_html(template, context)), authority=context["authority"]["name"],
                           place=context["authority"].get("city", ""))
-        letter = Letter(
-            application=app, decision=app.current_decision, kind=Letter.Kind.FORMAL_NOTICE, template=TEMPLATE,
-            context=context, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        )
-        letter.pdf.save(f"{Letter.Kind.FORMAL_NOTICE}.pdf", ContentFile(pdf), save=False)
+        letter = Letter(application=app, decision=app.current_decision, kind=kind, template=template,
+                        context=context, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+        letter.pdf.save(f"{kind}.pdf", ContentFile(pdf), save=False)
         letter.save()
-        RepaymentOrder.objects.filter(pk=order.pk).update(notice_letter=letter)
+        RepaymentOrder.objects.filter(pk=order.pk).update(**{link: letter})
         if app.student.email:
-            message = EmailMessage(
-                f"Votre dossier {app.reference} : mise en demeure avant reversement",
-                _mail_body(app, context), settings.DEFAULT_FROM_EMAIL, [app.student.email],
-            )
-            message.attach(f"{app.reference or app.pk}-{FILE_NAME}.pdf", pdf, "application/pdf")
+            message = EmailMessage(f"Votre dossier {app.reference} : {subject}", mail_body(app, context),
+                                   settings.DEFAULT_FROM_EMAIL, [app.student.email])
+            message.attach(f"{app.reference or app.pk}-{attachment}.pdf", pdf, "application/pdf")
             message.send()
             letter.sent_at = timezone.now()
             Letter.objects.filter(pk=letter.pk).update(sent_at=letter.sent_at)
-        event_record(application=app, kind="formal_notice_issued", actor_label="système",
+        event_record(application=app, kind=event, actor_label="système",
                      payload={"order": order.pk, "letter": letter.pk, "sha256": letter.pdf_sha256,
                               "sent": letter.sent_at is not None})
     return 1
+
+
+def formal_notice_issue(*, order_id: int) -> int:
+    """Issue, store and e-mail the formal notice of a repayment order (idempotent, see
+    _order_letter_issue)."""
+    return _order_letter_issue(
+        order_id=order_id, link="notice_letter", kind=Letter.Kind.FORMAL_NOTICE, template=TEMPLATE,
+        build_context=formal_notice_context, subject="mise en demeure avant reversement", mail_body=_mail_body,
+        attachment=FILE_NAME, event="formal_notice_issued",
+    )
 
 
 # --- The claim upheld (Art. 11) ------------------------------------------------------------------
@@ -214,41 +223,20 @@ def repayment_demand_context(*, order: RepaymentOrder, today: date) -> dict[str,
     return json.loads(json.dumps(context, ensure_ascii=False))
 
 
+def _demand_mail_body(app: Application, context: dict[str, Any]) -> str:
+    return (
+        f"Bonjour {app.applicant_name},\n\n{app.scheme.authority.name} a examiné votre situation après la mise en "
+        f"demeure : le reversement de {euros(context['ruling']['due'])} est exigé. Vous trouverez la décision "
+        "motivée jointe ; elle est aussi dans la rubrique « Reversements » de votre dossier.\n"
+    ) + mail_signature(app)
+
+
 def repayment_demand_issue(*, order_id: int) -> int:
     """Issue, store and e-mail the letter telling the student the claim is upheld (wholly, or for
-    the rest after a partial waiver), printed like the formal notice. Idempotent under the file's
-    row lock: an order that has its letter is left alone (returns 0)."""
-    order = RepaymentOrder.objects.filter(pk=order_id).first()
-    if order is None or order.demand_letter_id is not None:
-        return 0
-    with transaction.atomic():
-        app = (Application.objects.select_for_update(of=("self",))
-               .select_related("scheme__authority", "student", "current_decision").get(pk=order.application_id))
-        order = RepaymentOrder.objects.select_for_update().get(pk=order_id)
-        if order.demand_letter_id is not None:
-            return 0
-        order.application = app
-        context = repayment_demand_context(order=order, today=timezone.localdate())
-        pdf = sign_letter(html_to_pdf(render_letter_html(DEMAND_TEMPLATE, context)), authority=context["authority"]["name"],
-                          place=context["authority"].get("city", ""))
-        letter = Letter(application=app, decision=app.current_decision, kind=Letter.Kind.REPAYMENT_DEMAND,
-                        template=DEMAND_TEMPLATE, context=context, pdf_sha256=hashlib.sha256(pdf).hexdigest())
-        letter.pdf.save(f"{Letter.Kind.REPAYMENT_DEMAND}.pdf", ContentFile(pdf), save=False)
-        letter.save()
-        RepaymentOrder.objects.filter(pk=order.pk).update(demand_letter=letter)
-        if app.student.email:
-            message = EmailMessage(
-                f"Votre dossier {app.reference} : demande de reversement",
-                (f"Bonjour {app.applicant_name},\n\n{app.scheme.authority.name} a examiné votre situation après la mise en "
-                 f"demeure : le reversement de {euros(context['ruling']['due'])} est exigé. Vous trouverez la décision "
-                 "motivée jointe ; elle est aussi dans la rubrique « Reversements » de votre dossier.\n") + mail_signature(app),
-                settings.DEFAULT_FROM_EMAIL, [app.student.email],
-            )
-            message.attach(f"{app.reference or app.pk}-demande-de-reversement.pdf", pdf, "application/pdf")
-            message.send()
-            letter.sent_at = timezone.now()
-            Letter.objects.filter(pk=letter.pk).update(sent_at=letter.sent_at)
-        event_record(application=app, kind="repayment_demand_issued", actor_label="système",
-                     payload={"order": order.pk, "letter": letter.pk, "sha256": letter.pdf_sha256,
-                              "sent": letter.sent_at is not None})
-    return 1
+    the rest after a partial waiver), printed like the formal notice. Idempotent (see
+    _order_letter_issue)."""
+    return _order_letter_issue(
+        order_id=order_id, link="demand_letter", kind=Letter.Kind.REPAYMENT_DEMAND, template=DEMAND_TEMPLATE,
+        build_context=repayment_demand_context, subject="demande de reversement", mail_body=_demand_mail_body,
+        attachment="demande-de-reversement", event="repayment_demand_issued",
+    )

@@ -56,8 +56,12 @@ class Establishment(models.Model):
 class EstablishmentMembership(models.Model):
     """Attaches a staff member to one of the establishments whose files they may see."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="establishment_memberships")
-    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="establishment_memberships", verbose_name=_("utilisateur")
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("établissement")
+    )
 
     class Meta:
         verbose_name = _("personnel d'établissement")
@@ -67,18 +71,22 @@ class EstablishmentMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.establishment}"
+        return f"{self.user}, personnel de {self.establishment}"
 
 
 class OfficerMembership(models.Model):
     """Attaches an officer to the one funding authority whose schemes they instruct."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="officer_membership")
-    authority = models.ForeignKey("schemes.Authority", on_delete=models.PROTECT, related_name="officers")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="officer_membership", verbose_name=_("utilisateur")
+    )
+    authority = models.ForeignKey(
+        "schemes.Authority", on_delete=models.PROTECT, related_name="officers", verbose_name=_("collectivité")
+    )
 
     class Meta:
         verbose_name = _("agent instructeur")
         verbose_name_plural = _("agents instructeurs")
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.authority}"
+        return f"{self.user}, agent instructeur de {self.authority}"

@@ -5,6 +5,7 @@ read-only here; the history (Event) is append-only and cannot be added, changed 
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Application,
@@ -16,6 +17,7 @@ from .models import (
     Opinion,
     OutboxMessage,
 )
+from .queues import EVENT_LABELS
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -87,7 +89,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "scheme",
-        "applicant_name",
+        "applicant",
         "student",
         "establishment",
         "aid",
@@ -115,6 +117,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [OpinionInline, DocumentRequestInline, DocumentInline, MessageInline, EventInline]
+
+    @admin.display(description=_("demandeur"), ordering="last_name")
+    def applicant(self, obj: Application) -> str:
+        return obj.applicant_name
 
     def has_add_permission(self, request):
         # A file is created by its student through the workflow (event "created"), not here.
@@ -192,21 +198,39 @@ class NoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+class EventKindFilter(admin.SimpleListFilter):
+    """The kinds of event met in the history, under the timeline's labels."""
+
+    title = _("nature")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = Event.objects.order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, EVENT_LABELS.get(kind, kind)) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = [
         "application",
         "seq",
         "created_at",
-        "kind",
+        "kind_label",
         "actor_label",
         "from_state",
         "to_state",
     ]
-    list_filter = ["kind", "to_state"]
+    list_filter = [EventKindFilter, "to_state"]
     search_fields = ["application__reference", "actor_label", "reason"]
     list_select_related = ["application"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("nature"), ordering="kind")
+    def kind_label(self, obj: Event) -> str:
+        return EVENT_LABELS.get(obj.kind, obj.kind)
 
     def has_add_permission(self, request):
         return False
@@ -232,13 +256,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class DeliveredFilter(admin.SimpleListFilter):
+    """Work still waiting, or done: said in words, where the empty-field filter on the delivery
+    date read "Par exécutée le : vide / non vide"."""
+
+    title = _("exécution")
+    parameter_name = "delivered"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("en attente")), ("yes", _("exécutée"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(delivered_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     """What background work waits, and why (last_error): for support, read-only. Rows are written
     by the services and delivered by the outbox (applications.services.outbox)."""
 
     list_display = ["task", "key", "created_at", "attempts", "available_at", "delivered_at"]
-    list_filter = [("delivered_at", admin.EmptyFieldListFilter), "task"]
+    list_filter = [DeliveredFilter, "task"]
     search_fields = ["key"]
     readonly_fields = ["task", "args", "key", "created_at", "available_at", "attempts", "delivered_at", "last_error"]
 

@@ -27,22 +27,29 @@ class CommissionSession(models.Model):
         # Not "Close": Django's own French catalogue translates that English word to "Fermer".
         CLOSED = "closed", _("Clôturée")
 
-    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="sessions")
+    scheme = models.ForeignKey(
+        "schemes.Scheme", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("dispositif")
+    )
     title = models.CharField(_("intitulé"), max_length=200)
     meeting_date = models.DateField(_("date de la commission"))
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
     act_date = models.DateField(_("date de l'arrêté"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("créée par")
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("clôturée par"),
+    )
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
     # Progress of a closing run in the background (entries decided / entries to decide).
-    progress_total = models.PositiveIntegerField(default=0)
-    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(_("dossiers à décider"), default=0)
+    progress_done = models.PositiveIntegerField(_("dossiers décidés"), default=0)
     # When the progress last moved (or the closing was started or resumed): a closing whose
     # progress has not moved for a while has lost its worker and is resumed.
-    progress_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(_("clôture avancée pour la dernière fois le"), null=True, blank=True)
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.
@@ -58,8 +65,14 @@ class CommissionSession(models.Model):
 class SessionEntry(models.Model):
     """One file on a session's agenda, with the decision the commission records for it."""
 
-    session = models.ForeignKey(CommissionSession, on_delete=models.CASCADE, related_name="entries")
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="session_entries")
+    session = models.ForeignKey(
+        CommissionSession, on_delete=models.CASCADE, related_name="entries",
+        verbose_name=_("séance de la commission"),
+    )
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="session_entries",
+        verbose_name=_("dossier"),
+    )
     proposed_amount = models.DecimalField(_("montant proposé par le moteur"), max_digits=10, decimal_places=2)
     outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices, blank=True)
     amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2, null=True, blank=True)
@@ -69,9 +82,12 @@ class SessionEntry(models.Model):
     # quota or envelope, are derogations: each is recorded with its reason.
     amount_derogation = models.TextField(_("motif de la dérogation au montant"), blank=True)
     quota_derogation = models.TextField(_("motif de la dérogation au quota ou à l'enveloppe"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    recorded_at = models.DateTimeField(null=True, blank=True)
-    decided = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("décision enregistrée par"),
+    )
+    recorded_at = models.DateTimeField(_("décision enregistrée le"), null=True, blank=True)
+    decided = models.BooleanField(_("décision prise"), default=False)
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.
@@ -102,10 +118,18 @@ class Decision(models.Model):
         INCOMPLETE = "incomplete", _("Rejet pour dossier incomplet (art. 5)")
         CLOSURE = "closure", _("Classement sans suite")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="decisions")
-    session = models.ForeignKey(CommissionSession, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
-    entry = models.OneToOneField(SessionEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="decision")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INITIAL)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="decisions", verbose_name=_("dossier")
+    )
+    session = models.ForeignKey(
+        CommissionSession, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions",
+        verbose_name=_("séance de la commission"),
+    )
+    entry = models.OneToOneField(
+        SessionEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="decision",
+        verbose_name=_("inscription en séance"),
+    )
+    kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices, default=Kind.INITIAL)
     outcome = models.CharField(_("décision"), max_length=10, choices=Outcome.choices)
     amount = models.DecimalField(_("montant attribué"), max_digits=10, decimal_places=2)
     # What the texts give (the engine's amount when the decision was recorded); `amount` differs
@@ -117,13 +141,19 @@ class Decision(models.Model):
     decided_on = models.DateField(_("date de la décision"))
     act_number = models.CharField(_("numéro de l'arrêté"), max_length=40, blank=True)
     snapshot = models.JSONField(_("données de calcul"))
-    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by",
+        verbose_name=_("remplace la décision"),
+    )
     # Art. 13: the appeal period runs from the notification to the student: the day the letter is
     # made available on the portal and e-mailed (decisions.letters), or a receipt an officer records.
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
     # None for the daily sweep's rejections of incomplete files (no one signs them in person).
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("enregistrée par"),
+    )
+    created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.
@@ -161,18 +191,25 @@ class Letter(models.Model):
         FORMAL_NOTICE = "formal_notice", _("Mise en demeure avant reversement (art. 11)")
         REPAYMENT_DEMAND = "repayment_demand", _("Demande de reversement après mise en demeure (art. 11)")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="letters")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    template = models.CharField(max_length=120)
-    context = models.JSONField()
-    pdf = models.FileField(upload_to=_unguessable_name, blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    requires_acceptance = models.BooleanField(default=False)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="letters", verbose_name=_("dossier")
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters", verbose_name=_("décision")
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    template = models.CharField(_("modèle de courrier"), max_length=120)
+    context = models.JSONField(_("données du courrier"))
+    pdf = models.FileField(_("PDF signé"), upload_to=_unguessable_name, blank=True)
+    pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("émis le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    requires_acceptance = models.BooleanField(_("acceptation requise"), default=False)
+    accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("accepté par"),
+    )
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.
@@ -193,19 +230,28 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("Décision maintenue")
         REOPENED = "reopened", _("Décision réformée : dossier réexaminé")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="appeals")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="appeals", verbose_name=_("dossier")
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("décision contestée")
+    )
     grounds = models.TextField(_("motifs du recours"))
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("formé par")
+    )
     # The day the authority received it: filed online, or the receipt of a paper appeal recorded
     # by an officer (`on_paper`); its timeliness is judged on that day (Art. 13).
     filed_on = models.DateField(_("reçu le"))
     on_paper = models.BooleanField(_("reçu par courrier"), default=False)
     # The state the file was appealed from, to which upholding the decision returns it.
-    state_before = models.CharField(max_length=30, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    state_before = models.CharField(_("état du dossier avant le recours"), max_length=30, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("examiné par"),
+    )
+    reviewed_at = models.DateTimeField(_("examiné le"), null=True, blank=True)
     answer = models.TextField(_("réponse motivée"), blank=True)
 
     class Meta:
@@ -219,7 +265,7 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Recours {self.application} du {self.filed_on:%d/%m/%Y}"
+        return f"Recours gracieux · {self.application}, reçu le {self.filed_on:%d/%m/%Y}"
 
 
 class ChangeReport(models.Model):
@@ -238,19 +284,32 @@ class ChangeReport(models.Model):
         ACCEPTED = "accepted", _("Pris en compte")
         REFUSED = "refused", _("Refusé")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="change_reports")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="change_reports")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="change_reports",
+        verbose_name=_("dossier"),
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="change_reports", verbose_name=_("décision")
+    )
     kind = models.CharField(_("nature"), max_length=15, choices=Kind.choices)
     description = models.TextField(_("description"))
     # The declared situation after the change, in the simulation contract's form (a patch).
     changes = models.JSONField(_("nouvelles données"), default=dict, blank=True)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signalé par")
+    )
     reported_on = models.DateField(_("signalé le"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("examiné par"),
+    )
+    reviewed_at = models.DateTimeField(_("examiné le"), null=True, blank=True)
     answer = models.TextField(_("réponse"), blank=True)
-    new_decision = models.OneToOneField(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="from_change")
+    new_decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="from_change",
+        verbose_name=_("décision modificative"),
+    )
 
     class Meta:
         # The table keeps the name it had before the model moved here from applications.

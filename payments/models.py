@@ -32,25 +32,32 @@ class Instalment(models.Model):
         CANCELLED = "cancelled", _("Annulée")
         LAPSED = "lapsed", _("Caduque")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="instalments")
-    decision = models.ForeignKey("decisions.Decision", on_delete=models.PROTECT, related_name="instalments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    sequence = models.PositiveSmallIntegerField(default=1)
-    label = models.CharField(max_length=120)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="instalments", verbose_name=_("dossier")
+    )
+    decision = models.ForeignKey(
+        "decisions.Decision", on_delete=models.PROTECT, related_name="instalments", verbose_name=_("décision")
+    )
+    kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField(_("numéro d'ordre"), default=1)
+    label = models.CharField(_("libellé"), max_length=120)
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
     # Part co-funded by the State (Apprentis chèque, Art. 3); the rest is the authority's.
-    state_share = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    state_share = models.DecimalField(_("part de l'État"), max_digits=10, decimal_places=2, default=0)
     due_on = models.DateField(_("payable à partir du"))
     latest_on = models.DateField(_("caduque après le"), null=True, blank=True)
     # The texts' last day to pay it (Aude: the internship's last day); paid after it, it is late.
     pay_by = models.DateField(_("à verser au plus tard le"), null=True, blank=True)
-    condition = models.CharField(max_length=300, blank=True)
-    article = models.CharField(max_length=60, blank=True)
+    condition = models.CharField(_("condition de versement"), max_length=300, blank=True)
+    article = models.CharField(_("article"), max_length=60, blank=True)
     # Horizons balance: payable once a balance request is accepted (Art. 9).
-    awaiting_proof = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
-    run = models.ForeignKey("PaymentRun", on_delete=models.PROTECT, null=True, blank=True, related_name="instalments")
-    paid_on = models.DateField(null=True, blank=True)
+    awaiting_proof = models.BooleanField(_("en attente des justificatifs"), default=False)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    run = models.ForeignKey(
+        "PaymentRun", on_delete=models.PROTECT, null=True, blank=True, related_name="instalments",
+        verbose_name=_("lot de paiement"),
+    )
+    paid_on = models.DateField(_("payée le"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "due_on", "sequence"]
@@ -75,17 +82,24 @@ class PaymentRun(models.Model):
         CONFIRMED = "confirmed", _("Payé (confirmé par la paierie)")
         CANCELLED = "cancelled", _("Annulé")
 
-    authority = models.ForeignKey("schemes.Authority", on_delete=models.PROTECT, related_name="payment_runs")
-    reference = models.CharField(max_length=35, unique=True)
+    authority = models.ForeignKey(
+        "schemes.Authority", on_delete=models.PROTECT, related_name="payment_runs", verbose_name=_("collectivité")
+    )
+    reference = models.CharField(_("référence"), max_length=35, unique=True)
     execution_date = models.DateField(_("date d'exécution demandée"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
-    total = models.DecimalField(max_digits=12, decimal_places=2)
-    count = models.PositiveIntegerField()
-    sepa_xml = models.TextField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    confirmed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PREPARED)
+    total = models.DecimalField(_("montant total"), max_digits=12, decimal_places=2)
+    count = models.PositiveIntegerField(_("nombre de virements"))
+    sepa_xml = models.TextField(_("fichier de virements SEPA (XML)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("préparé par")
+    )
+    created_at = models.DateTimeField(_("préparé le"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("paiement confirmé par"),
+    )
+    confirmed_on = models.DateField(_("paiement confirmé le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -94,17 +108,19 @@ class PaymentRun(models.Model):
         constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="run_total_not_negative")]
 
     def __str__(self) -> str:
-        return self.reference
+        return f"Lot de paiement {self.reference}"
 
 
 class Account(models.Model):
     """A file's running totals, guarded by the database (see the module's docstring)."""
 
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="account")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="account", verbose_name=_("dossier")
+    )
     ceiling = models.DecimalField(_("montant notifié le plus élevé"), max_digits=10, decimal_places=2, default=0)
-    paid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    repaid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    waived = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    paid = models.DecimalField(_("total versé"), max_digits=10, decimal_places=2, default=0)
+    repaid = models.DecimalField(_("total reversé"), max_digits=10, decimal_places=2, default=0)
+    waived = models.DecimalField(_("total des remises"), max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("compte du dossier")
@@ -117,7 +133,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Compte {self.application}"
+        return f"Compte du dossier {self.application}"
 
     @property
     def net_paid(self):
@@ -144,25 +160,41 @@ class RepaymentOrder(models.Model):
         STANDING = "standing", _("Reversement exigé")
         SETTLED = "settled", _("Soldé")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="repayment_orders")
-    reason = models.CharField(max_length=12, choices=Reason.choices)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    explanation = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOTICE_SENT, db_index=True)
-    notice_letter = models.ForeignKey("decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="repayment_orders", verbose_name=_("dossier")
+    )
+    reason = models.CharField(_("motif"), max_length=12, choices=Reason.choices)
+    amount = models.DecimalField(_("montant à reverser"), max_digits=10, decimal_places=2)
+    explanation = models.TextField(_("exposé des faits"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.NOTICE_SENT, db_index=True
+    )
+    notice_letter = models.ForeignKey(
+        "decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("lettre de mise en demeure"),
+    )
     # Art. 11: the letter telling the student the claim is upheld (wholly or, after a partial
     # waiver, for the rest), issued once the officer has ruled.
-    demand_letter = models.ForeignKey("decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_on = models.DateField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    demand_letter = models.ForeignKey(
+        "decisions.Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("lettre de demande de reversement"),
+    )
+    created_on = models.DateField(_("émis le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("émis par"),
+    )
     notice_received_on = models.DateField(_("mise en demeure reçue le"), null=True, blank=True)
     response_due = models.DateField(_("réponse attendue au plus tard le"), null=True, blank=True)
-    reminder_sent_on = models.DateField(null=True, blank=True)
-    answer = models.TextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_on = models.DateField(_("relance envoyée le"), null=True, blank=True)
+    answer = models.TextField(_("réponse de l'étudiant"), blank=True)
+    answered_at = models.DateTimeField(_("réponse reçue le"), null=True, blank=True)
+    decision_note = models.TextField(_("motivation de la décision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("décidé par"),
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_on", "-pk"]
@@ -171,7 +203,7 @@ class RepaymentOrder(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_order_positive")]
 
     def __str__(self) -> str:
-        return f"Reversement {euros(self.amount)} · {self.application}"
+        return f"Ordre de reversement de {euros(self.amount)} · {self.application}"
 
 
 class Control(models.Model):
@@ -184,17 +216,27 @@ class Control(models.Model):
         COMPLIANT = "compliant", _("Clos : aide conforme, rien à reverser")
         RECOVERY = "recovery", _("Clos : aide perdue, reversement demandé")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="controls")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="controls", verbose_name=_("dossier")
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     reason = models.TextField(_("objet du contrôle"))
     requested_items = models.TextField(_("pièces demandées"))
     documents_due = models.DateField(_("pièces à fournir au plus tard le"))
-    opened_on = models.DateField()
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    closed_on = models.DateField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_on = models.DateField(_("ouvert le"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ouvert par")
+    )
+    closed_on = models.DateField(_("clos le"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("clos par"),
+    )
     conclusion = models.TextField(_("conclusions du contrôle"), blank=True)
-    order = models.ForeignKey(RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("ordre de reversement"),
+    )
 
     class Meta:
         ordering = ["-opened_on", "-pk"]
@@ -218,24 +260,31 @@ class BalanceRequest(models.Model):
         VALIDATED = "validated", _("Justificatifs validés")
         REJECTED = "rejected", _("Justificatifs refusés")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="balance_requests")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="balance_requests", verbose_name=_("dossier")
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     actual_end_date = models.DateField(_("date de fin effective déclarée"))
-    requested_on = models.DateField()
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField(_("demandée le"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("demandée par")
+    )
     # The proofs as attached to the file (applications.Document ids), in the order given.
-    documents = models.JSONField(default=list, blank=True)
+    documents = models.JSONField(_("justificatifs (pièces du dossier)"), default=list, blank=True)
     # The dates the officer read on the attestation; the settlement uses the checked end date.
     checked_start_date = models.DateField(_("date de début attestée"), null=True, blank=True)
     checked_end_date = models.DateField(_("date de fin attestée"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("vérifiée par"),
+    )
+    reviewed_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
     review_note = models.TextField(_("observations de l'agent"), blank=True)
     # The engine's settlement on the checked duration, computed at the validation.
-    settlement = models.JSONField(default=dict)
-    final_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    balance = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    repayment = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    settlement = models.JSONField(_("calcul du solde"), default=dict)
+    final_amount = models.DecimalField(_("montant définitif de l'aide"), max_digits=10, decimal_places=2, null=True, blank=True)
+    balance = models.DecimalField(_("solde à verser"), max_digits=10, decimal_places=2, null=True, blank=True)
+    repayment = models.DecimalField(_("somme à reverser"), max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_on", "-pk"]
@@ -248,7 +297,7 @@ class BalanceRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Solde · {self.application}"
+        return f"Demande de solde · {self.application}"
 
 
 class LedgerQuerySet(models.QuerySet):
@@ -265,16 +314,26 @@ class LedgerEntry(models.Model):
         REPAYMENT = "repayment", _("Reversement reçu")
         WAIVER = "waiver", _("Remise de dette")
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="ledger")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    state_share = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    repayment_order = models.ForeignKey(RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    booked_on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="ledger", verbose_name=_("dossier")
+    )
+    kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    state_share = models.DecimalField(_("part de l'État"), max_digits=10, decimal_places=2, default=0)
+    instalment = models.ForeignKey(
+        Instalment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        verbose_name=_("échéance"),
+    )
+    repayment_order = models.ForeignKey(
+        RepaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        verbose_name=_("ordre de reversement"),
+    )
+    booked_on = models.DateField(_("date de l'opération"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enregistrée par")
+    )
+    recorded_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     objects = LedgerQuerySet.as_manager()
 
@@ -304,16 +363,20 @@ class FollowUp(models.Model):
     """Aude indicator: whether a student helped later settled as a doctor in the department,
     as recorded by an officer."""
 
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="follow_up")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="follow_up", verbose_name=_("dossier")
+    )
     installed_in_department = models.BooleanField(_("installé(e) dans le département après ses études"))
     installed_on = models.DateField(_("date d'installation"), null=True, blank=True)
     commune = models.CharField(_("commune d'installation"), max_length=120, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("saisi par")
+    )
+    recorded_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
     class Meta:
         verbose_name = _("suivi après les études")
         verbose_name_plural = _("suivis après les études")
 
     def __str__(self) -> str:
-        return f"Suivi · {self.application}"
+        return f"Suivi après les études · {self.application}"

@@ -56,6 +56,7 @@ class ReferenceVersion(models.Model):
 
     class Meta:
         verbose_name = _("version des données de référence")
+        verbose_name_plural = _("versions des données de référence")
 
     def __str__(self) -> str:
         return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M})"

@@ -26,10 +26,15 @@ def _may(perm: str):
 
 class Application(FSMModelMixin, models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
-    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="applications")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    scheme = models.ForeignKey(
+        "schemes.Scheme", on_delete=models.PROTECT, related_name="applications", verbose_name=_("dispositif")
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications", verbose_name=_("étudiant")
+    )
     establishment = models.ForeignKey(
-        "accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+        "accounts.Establishment", on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
+        verbose_name=_("établissement"),
     )
     aid = models.CharField(_("aide demandée"), max_length=20, blank=True)
     # The situation as the simulation contract describes it (schemes/inputs.py): the engine reads
@@ -57,16 +62,16 @@ class Application(FSMModelMixin, models.Model):
     )
     # The engine's last answer on the declared situation, kept for lists and filters; the file
     # page always recomputes it.
-    estimate_eligible = models.BooleanField(null=True, blank=True)
-    estimate_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    draft_step = models.PositiveSmallIntegerField(default=1)
+    estimate_eligible = models.BooleanField(_("éligibilité estimée"), null=True, blank=True)
+    estimate_amount = models.DecimalField(_("montant estimé"), max_digits=10, decimal_places=2, null=True, blank=True)
+    draft_step = models.PositiveSmallIntegerField(_("étape du brouillon"), default=1)
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
     closing_reason = models.TextField(_("motif"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     # Head of the file's event chain (applications.events): removing the last event shows.
-    events_head = models.CharField(max_length=64, blank=True)
-    events_count = models.PositiveIntegerField(default=0)
+    events_head = models.CharField(_("empreinte du dernier événement"), max_length=64, blank=True)
+    events_count = models.PositiveIntegerField(_("nombre d'événements"), default=0)
     # Art. 12: once the 3-year control period after the balance is over, personal data are
     # minimised (names, contact and bank details, documents); amounts and the ledger stay.
     archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
@@ -84,7 +89,7 @@ class Application(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.reference or f"brouillon #{self.pk}"
+        return self.reference or f"brouillon n° {self.pk}"
 
     @property
     def applicant_name(self) -> str:
@@ -159,23 +164,31 @@ def _unguessable_name(instance, filename: str) -> str:
 
 
 class Document(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="documents", verbose_name=_("dossier")
+    )
     kind = models.CharField(_("pièce"), max_length=30, choices=list(KINDS.items()))
     file = models.FileField(_("fichier"), upload_to=_unguessable_name, blank=True)
     # Horizons Art. 5: a written explanation may stand in for a document the student cannot give.
     explanation = models.TextField(_("explication à la place de la pièce"), blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    request = models.ForeignKey(
-        "DocumentRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
+    content_type = models.CharField(_("type de fichier"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("déposée par")
     )
-    superseded = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
+    request = models.ForeignKey(
+        "DocumentRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents",
+        verbose_name=_("demande de pièces"),
+    )
+    superseded = models.BooleanField(_("pièce remplacée"), default=False)
     # Evidence filed with a recours gracieux (Art. 13).
-    appeal = models.ForeignKey("decisions.Appeal", on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
+    appeal = models.ForeignKey(
+        "decisions.Appeal", on_delete=models.PROTECT, null=True, blank=True, related_name="documents",
+        verbose_name=_("recours gracieux"),
+    )
 
     class Meta:
         ordering = ["kind", "-uploaded_at"]
@@ -205,17 +218,21 @@ class Document(models.Model):
 class DocumentRequest(models.Model):
     """Missing or non-compliant documents asked of the student (Horizons Art. 5: 2 months)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="document_requests")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="document_requests", verbose_name=_("dossier")
+    )
     items = models.JSONField(_("pièces demandées"), default=list)
     message = models.TextField(_("message"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("demandées par")
+    )
     requested_on = models.DateField(_("demandé le"))
     due_on = models.DateField(_("à fournir au plus tard le"))
     extended_to = models.DateField(_("délai prolongé jusqu'au"), null=True, blank=True)
     extension_reason = models.TextField(_("motif de la prolongation"), blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_on = models.DateField(null=True, blank=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("pièces transmises le"), null=True, blank=True)
+    reminder_sent_on = models.DateField(_("relance envoyée le"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("délai expiré le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_on", "-pk"]
@@ -233,11 +250,15 @@ class DocumentRequest(models.Model):
 class Opinion(models.Model):
     """The establishment's opinion on a file (Horizons Art. 5), validated once."""
 
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="opinion")
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="opinion", verbose_name=_("dossier")
+    )
     favourable = models.BooleanField(_("avis favorable"))
     comment = models.TextField(_("commentaire"), blank=True)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    given_at = models.DateTimeField(auto_now_add=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("donné par")
+    )
+    given_at = models.DateTimeField(_("donné le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("avis de l'établissement")
@@ -250,12 +271,16 @@ class Opinion(models.Model):
 class Message(models.Model):
     """The thread between the student and the officers of a file."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="messages", verbose_name=_("dossier")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auteur")
+    )
     body = models.TextField(_("message"))
     attachment = models.FileField(_("pièce jointe"), upload_to=_unguessable_name, blank=True)
-    attachment_name = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    attachment_name = models.CharField(_("nom de la pièce jointe"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -269,10 +294,14 @@ class Message(models.Model):
 class Note(models.Model):
     """A private note: officers only, never shown to the student or the establishment."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="notes", verbose_name=_("dossier")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auteur")
+    )
     body = models.TextField(_("note"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("rédigée le"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -295,18 +324,25 @@ class Event(models.Model):
     """One line of a file's history. Append-only: each row stores the SHA-256 of its content
     chained to the previous event of the same file (see applications/events.py)."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    kind = models.CharField(max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    actor_label = models.CharField(max_length=200, blank=True)
-    from_state = models.CharField(max_length=30, blank=True)
-    to_state = models.CharField(max_length=30, blank=True)
-    reason = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", verbose_name=_("dossier")
+    )
+    seq = models.PositiveIntegerField(_("numéro d'ordre"))
+    kind = models.CharField(_("nature"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("auteur"),
+    )
+    # The author's name when the event was written, or "système" for the sweeps and letters.
+    actor_label = models.CharField(_("nom de l'auteur"), max_length=200, blank=True)
+    # Choices for the labels only (admin columns and filters); nothing validates an event.
+    from_state = models.CharField(_("état de départ"), max_length=30, blank=True, choices=State.choices)
+    to_state = models.CharField(_("état d'arrivée"), max_length=30, blank=True, choices=State.choices)
+    reason = models.TextField(_("motif"), blank=True)
+    payload = models.JSONField(_("données"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("date"))
+    prev_hash = models.CharField(_("empreinte de l'événement précédent"), max_length=64, blank=True)
+    hash = models.CharField(_("empreinte"), max_length=64)
 
     objects = EventQuerySet.as_manager()
 
@@ -317,7 +353,9 @@ class Event(models.Model):
         constraints = [models.UniqueConstraint(fields=["application", "seq"], name="event_seq_unique")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}#{self.seq} {self.kind}"
+        from ..queues import EVENT_LABELS  # the timeline's labels; queues imports this module
+
+        return f"{self.application} · événement n° {self.seq} : {EVENT_LABELS.get(self.kind, self.kind)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from accounts.rules import roles_of
 
@@ -184,12 +185,47 @@ def current_documents(application: Application) -> list:
 
 
 # --- Presentation helpers (pure) -----
-EVENT_LABELS: dict[str, str] = {
-    "created": "Création du brouillon",
-    "document_added": "Pièce ajoutée",
-    "deadline_extended": "Délai prolongé",
-    "message": "Message",
-    **{name: str(label) for name, _sources, _targets, _role, label in TRANSITIONS},
+# One label per kind of event any app records on a file (the officer's timeline, the admin's
+# history). Later apps' kinds are named here too, as plain strings: applications cannot import
+# them, and tests/unit/test_event_labels.py fails when a kind recorded anywhere has no label.
+EVENT_LABELS: dict[str, Any] = {
+    "created": _("Création du brouillon"),
+    "document_added": _("Pièce ajoutée"),
+    "deadline_extended": _("Délai prolongé"),
+    "message": _("Message"),
+    "reject_incomplete": _("Rejet pour dossier incomplet"),
+    "archived": _("Dossier archivé"),
+    # decisions
+    "decision_recorded": _("Décision enregistrée en commission"),
+    "decision_act": _("Acte de décision établi"),
+    "decision_receipt": _("Accusé de réception de la décision"),
+    "letters_sent": _("Courrier envoyé"),
+    "letter_accepted": _("Convention ou engagement accepté"),
+    "change_reported": _("Changement signalé"),
+    "change_refused": _("Changement refusé"),
+    # payments
+    "payment_run_created": _("Inscrit dans un lot de paiement"),
+    "payment_run_cancelled": _("Lot de paiement annulé"),
+    "ledger_payment": _("Paiement versé"),
+    "ledger_repayment": _("Reversement reçu"),
+    "ledger_waiver": _("Remise de dette accordée"),
+    "balance_requested": _("Solde demandé"),
+    "balance_validated": _("Justificatifs du solde validés"),
+    "balance_proofs_rejected": _("Justificatifs du solde refusés"),
+    "balance_lapsed": _("Solde non demandé dans le délai"),
+    "breach_recorded": _("Manquement constaté"),
+    "aid_lost_declared": _("Perte de l'aide déclarée"),
+    "repayment_ordered": _("Reversement engagé"),
+    "formal_notice_issued": _("Mise en demeure envoyée"),
+    "notice_received": _("Accusé de réception de la mise en demeure"),
+    "repayment_answered": _("Réponse de l'étudiant à la mise en demeure"),
+    "repayment_decided": _("Décision sur le reversement"),
+    "repayment_demand_issued": _("Demande de reversement envoyée"),
+    "follow_up_recorded": _("Suivi enregistré"),
+    "control_opened": _("Contrôle ouvert"),
+    "control_document_sent": _("Pièce envoyée pour le contrôle"),
+    "control_closed": _("Contrôle clos"),
+    **{name: label for name, _sources, _targets, _role, label in TRANSITIONS},
 }
 
 

@@ -252,3 +252,12 @@ def test_objects_are_named_in_french(one_of_each):
     assert str(draft) == f"brouillon n° {draft.pk}"
     assert str(OutboxMessage.objects.get(key="test:admin")) == "Tâche test:admin (en attente)"
     assert "object" not in " ".join(str(o) for o in (event, run, payment, staff, agent)).lower()
+
+
+def test_the_admin_index_names_each_section_once(client):
+    """Our accounts app and allauth's both said "Comptes": two sections of the same name."""
+    from django.apps import apps
+
+    names = [str(config.verbose_name) for config in apps.get_app_configs()
+             if any(True for _ in config.get_models())]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -255,6 +255,14 @@ def test_student_asks_for_the_horizons_balance(live_server, page, pdf):
     with time_machine.travel(date(2026, 1, 10), tick=True):
         sign_in(page, live_server, app.student)
         page.goto(f"{live_server.url}/demandes/{app.pk}/")
+        audit(page, "student-application-advance-paid")
+        # First the account of the file: the advance paid (60 % of 1,120.00).
+        page.get_by_role("link", name="Versements et compte du dossier").click()
+        page.wait_for_url(re.compile(r"/compte/$"))
+        assert re.search(r"672,00", page.locator("main").inner_text())
+        _tables_scroll_in_focusable_regions(page)
+        audit(page, "student-ledger")
+        page.go_back()
         page.get_by_role("link", name="Demander le solde").click()
         page.wait_for_url(re.compile(r"/solde/"))
         audit(page, "balance-request")
@@ -287,6 +295,21 @@ def _off_the_loop(function, *args, **kwargs):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call).result()
+
+
+def _tables_scroll_in_focusable_regions(page) -> None:
+    """A table wider than a phone scrolls inside its own region, which the keyboard can reach
+    (tabindex=0, a role and a name), so that the page itself never scrolls sideways."""
+    page.set_viewport_size({"width": 375, "height": 900})
+    try:
+        regions = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => {
+            const box = t.closest('.table-responsive');
+            return box && {tabindex: box.getAttribute('tabindex'), role: box.getAttribute('role'),
+                           label: box.getAttribute('aria-label') || box.getAttribute('aria-labelledby')};
+        })""")
+    finally:
+        page.set_viewport_size({"width": 390, "height": 844})
+    assert regions and all(r and r["tabindex"] == "0" and r["role"] == "region" and r["label"] for r in regions), regions
 
 
 def _verified(student):

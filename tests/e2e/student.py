@@ -51,8 +51,8 @@ def send_documents(page, pdf, count: int, name: str) -> None:
     for _ in range(count):
         form = page.locator("form[data-document-form]").filter(has=page.get_by_role("button", name="Envoyer")).first
         form.locator("input[type=file]").set_input_files(str(pdf))
-        form.get_by_role("button", name="Envoyer").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the page comes back with this document sent
+            form.get_by_role("button", name="Envoyer").click()
     assert page.get_by_role("button", name="Remplacer").count() >= count
     page.get_by_role("link", name="Continuer").click()
     page.wait_for_url(re.compile(r"/etape/5/"))

@@ -88,7 +88,7 @@ def test_sign_up_simulate_then_apply_to_horizons_with_the_answers(live_server, p
         page.get_by_role("button", name="Faire ma demande").click()
         page.wait_for_url(re.compile(r"/demandes/nouvelle/"))
         audit(page, "application-new-from-simulator")
-        assert page.locator("input[name=scheme]:checked").evaluate("e => e.labels[0].textContent").count("Horizons")
+        assert "Horizons" in page.locator("input[name=scheme]:checked").evaluate("e => e.labels[0].textContent")
         assert page.locator("#id_aid").input_value() == "grant"
         page.locator("#id_establishment").select_option(label="Université Toulouse Capitole")
         page.get_by_role("button", name="Commencer ma demande").click()
@@ -199,11 +199,12 @@ def test_student_answers_a_document_request_from_the_dashboard(live_server, page
         assert "illisible" in main.inner_text()
         form = page.locator("form[data-document-form]").first
         form.locator("input[type=file]").set_input_files(str(pdf))
-        form.get_by_role("button", name=re.compile("Envoyer|Remplacer")).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            form.get_by_role("button", name=re.compile("Envoyer|Remplacer")).click()
         audit(page, "student-application-document-sent")
-        page.get_by_role("button", name="J'ai transmis les pièces").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="J'ai transmis les pièces").click()
+        assert page.locator(".application-state").inner_text() == "En cours d'instruction"
         audit(page, "student-application-documents-transmitted")
     asked.refresh_from_db()
     assert asked.state == State.IN_INSTRUCTION and asked.document_requests.get().answered_at is not None
@@ -227,11 +228,12 @@ def test_student_accepts_the_aude_agreement(live_server, page):
         page.get_by_role("link", name="Lire et accepter").click()
         page.wait_for_url(re.compile(r"/courriers/\d+/accepter/"))
         audit(page, "letter-accept")
-        page.get_by_role("button", name=re.compile("Accepter|accepter")).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Accepter", exact=True).click()
         assert "Cochez la case" in page.locator("main").inner_text()  # the box must be ticked
         audit(page, "letter-accept-error")
         page.get_by_label(re.compile("J'ai lu et j'accepte")).check()
-        page.get_by_role("button", name=re.compile("Accepter|accepter")).click()
+        page.get_by_role("button", name="Accepter", exact=True).click()
         page.wait_for_url(re.compile(rf"/demandes/{app.pk}/$"))
         assert "votre acceptation est enregistrée" in page.locator("main").inner_text()
         audit(page, "student-application-agreement-accepted")

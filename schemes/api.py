@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from core.net import client_ip
 
+from .api_docs import PortalDocs
 from .inputs import AudeIn, HauteGaronneIn, HorizonsIn, InvalidInput
 from .simulation import decode_payload, dump_result, simulate_payload
 from .throttle import throttle_charge
@@ -111,7 +112,8 @@ class PortalAPI(NinjaAPI):
         return schema
 
 
-api = PortalAPI(title="Portail des aides aux études", version="1", urls_namespace="api-v1")
+# /docs is a page of the portal (schemes/api_docs.py says why not Swagger UI).
+api = PortalAPI(title="Portail des aides aux études", version="1", urls_namespace="api-v1", docs=PortalDocs())
 
 
 def _json(status: int, value: Any) -> HttpResponse:

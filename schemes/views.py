@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .forms import AID_CHOICES, SCHEME_CHOICES, SimulatorForm
 from .inputs import InvalidInput
 from .simulation import validate_batch, verdicts_for
+
+# The session key under which "Faire ma demande" hands the simulator's answers (the contract's
+# JSON object) to the new application's page, which reads them once.
+SIMULATION_ANSWERS = "simulator_answers"
 
 
 def home(request):
@@ -22,6 +26,12 @@ def simulator(request):
     # and server logs.
     form = SimulatorForm(request.POST if request.method == "POST" else None)
     verdict = None
+    if request.method == "POST" and "apply" in request.POST and form.is_valid():
+        # "Faire ma demande": the answers go in the session (not the URL, for the reason above)
+        # and the student lands on the new application, through the sign-in if need be. The page
+        # is named by URL only: the schemes layer imports nothing of applications.
+        request.session[SIMULATION_ANSWERS] = form.payload()
+        return redirect("applications:application_new")
     if request.method == "POST" and form.is_valid():
         try:
             # The engine path of the CLI and the API, kept at the Verdict level for Reason.advice.

@@ -110,6 +110,8 @@ class DraftHorizonsSituationForm(forms.Form):
         "employer_contribution",
     )
     OTHER_AID = ("erasmus", "other_collectivity_grant", "crous_mobility_aid")
+    # The contract's keys this step reads and writes, by section (see carried_answers).
+    SECTIONS = {"student": STUDENT, "mobility": MOBILITY, "other_aid": OTHER_AID}
 
     @classmethod
     def initial_for(cls, application) -> dict:
@@ -177,6 +179,10 @@ class DraftAudeSituationForm(_InternshipDatesMixin, forms.Form):
     supervisor_commune_insee = _insee_field(
         _("Commune d'installation du maître de stage (code INSEE)")
     )
+    SECTIONS = {
+        "student": ("cycle", "faculty", "passed_first_year_exam"),
+        "internship": ("start_date", "end_date", "specialty", "supervisor_commune_insee"),
+    }
 
     @classmethod
     def initial_for(cls, application) -> dict:
@@ -229,6 +235,11 @@ class DraftHauteGaronneSituationForm(_InternshipDatesMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[("travel", _("Déplacement")), ("housing", _("Hébergement"))],
     )
+    SECTIONS = {
+        "student": ("cycle", "specialty", "scholarship_holder", "social_precarity"),
+        "internship": ("start_date", "end_date", "commune_insee"),
+        "indemnities": None,  # a list, taken whole
+    }
 
     @classmethod
     def initial_for(cls, application) -> dict:
@@ -271,3 +282,20 @@ SITUATION_FORMS = {
     "aude": DraftAudeSituationForm,
     "haute-garonne": DraftHauteGaronneSituationForm,
 }
+
+
+def carried_answers(code: str, payload: dict) -> dict:
+    """The part of a simulator's answers (the contract's JSON object) that the situation step of
+    `code` declares, as the draft's data. Only the keys the step shows are kept: the simulator also
+    asks what the portal finds out itself (the ARS zone of a commune, the date of the request)."""
+    data = {}
+    for section, keys in SITUATION_FORMS[code].SECTIONS.items():
+        value = payload.get(section)
+        if keys is None:
+            if value is not None:
+                data[section] = value
+        elif isinstance(value, dict):
+            kept = {key: value[key] for key in keys if value.get(key) is not None}
+            if kept:
+                data[section] = kept
+    return data

@@ -16,6 +16,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from schemes.engine.money import euros
+from schemes.models import Scheme
+from schemes.views import SIMULATION_ANSWERS
 
 from ..documents import KINDS
 from ..forms import (
@@ -24,6 +26,7 @@ from ..forms import (
     StudentBankForm,
     StudentIdentityForm,
     StudentSubmitForm,
+    carried_answers,
     field_label,
 )
 from ..selectors import (
@@ -87,8 +90,29 @@ class ApplicationNewView(LoginRequiredMixin, FormView):
     template_name = "applications/student/new.html"
     form_class = DraftCreateForm
 
+    def simulation(self) -> dict | None:
+        """The answers the simulator's "Faire ma demande" left in the session, if any."""
+        answers = self.request.session.get(SIMULATION_ANSWERS)
+        return answers if isinstance(answers, dict) and answers.get("scheme") in SITUATION_FORMS else None
+
+    def get_initial(self):
+        answers = self.simulation()
+        if answers is None:
+            return super().get_initial()
+        scheme = Scheme.objects.filter(code=answers["scheme"]).first()
+        return {"scheme": scheme, "aid": answers.get("aid") or ""}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(from_simulation=self.simulation() is not None, **kwargs)
+
     def form_valid(self, form):
-        app = application_create(student=self.request.user, **form.service_kwargs())
+        kwargs = form.service_kwargs()
+        app = application_create(student=self.request.user, **kwargs)
+        answers = self.request.session.pop(SIMULATION_ANSWERS, None)
+        # Carried over only into the scheme simulated: the student may have chosen another here.
+        if isinstance(answers, dict) and answers.get("scheme") == kwargs["scheme"].code:
+            app = application_update(application=app, by=self.request.user,
+                                     data=carried_answers(kwargs["scheme"].code, answers))
         return redirect("applications:draft_step", pk=app.pk, step=1)
 
 

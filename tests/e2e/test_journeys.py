@@ -32,3 +32,18 @@ def test_simulator_without_an_account(live_server, page):
     assert "Art. 6" in page.locator("main").inner_text()  # each line of the calculation cites its article
     assert page.evaluate("document.activeElement.id") == "result-heading"  # the result is announced
     audit(page, "simulator-anonymous-result")
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/regles/horizons/", "/regles/aude/", "/regles/haute-garonne/",
+    "/mentions-legales/", "/accessibilite/", "/donnees-personnelles/", "/contact/",
+])
+def test_public_pages(live_server, page, path):
+    """What anyone reaches from the footer and the home page, without an account: the rules each
+    scheme applies (long tables, scrolled in keyboard-reachable regions on a phone) and the pages
+    a public-service site owes its users."""
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200
+    audit(page, "public" + path.rstrip("/").replace("/", "-"), screenshot=path == "/")
+    for region in page.locator(".table-responsive").all():
+        assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"

@@ -68,7 +68,7 @@ def test_admin_adds_a_dated_rate_and_the_simulator_follows_it(live_server, page)
         page.get_by_role("button", name="Enregistrer", exact=True).click()
         page.wait_for_url(re.compile(r"/admin/schemes/parameter/$"))
         audit(page, "admin-parameters")
-        assert "01/09/2027" in page.locator("#result_list").inner_text()
+        assert re.search(r"weekly_rate\s+1 septembre 2027\s+80.00", page.locator("#result_list").inner_text())
         new = Parameter.objects.get(scheme=horizons, key="weekly_rate", valid_from=date(2027, 9, 1))
         assert new.value == "80.00"
 

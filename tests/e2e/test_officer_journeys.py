@@ -41,7 +41,7 @@ def instructed_file(code, *, last_name, opinion=True) -> Application:
         services.document_add(application=app, by=student, kind=kind, upload=SimpleUploadedFile("p.pdf", PDF))
     app = services.application_submit(application=app, by=student, today=date(2025, 6, 1))
     if opinion and app.state == State.AWAITING_OPINION:
-        app = services.opinion_record(application=app, by=staff, favourable=True) or app
+        services.opinion_record(application=app, by=staff, favourable=True)
     return Application.objects.get(pk=app.pk)
 
 

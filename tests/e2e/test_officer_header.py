@@ -70,7 +70,7 @@ def check_header(page, width, *, menus=False):
         assert page.get_by_role("link", name=entry, exact=True).is_visible()
         page.keyboard.press("Escape")
     page.get_by_role("button", name="Mon compte").click()
-    address = page.get_by_text(EMAIL)
+    address = page.locator(".portal-account-menu").get_by_text(EMAIL)
     address.wait_for()
     box = address.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
@@ -87,6 +87,8 @@ def test_officer_header_holds_from_320_to_1920_px(live_server, page):
         app = off_the_event_loop(decided_file, "aude", agent, act_date=date(2026, 1, 6))
         signed_in(page, live_server, agent)
         page.goto(f"{live_server.url}/instruction/")
+        for width in WIDTHS:
+            check_header(page, width)
         for width in WIDTHS:
             check_header(page, width, menus=True)
         for name, path in PAGES.items():

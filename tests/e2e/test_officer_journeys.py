@@ -9,7 +9,10 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from aid_portal.celery import app as celery_app
 from applications import services
 from applications.documents import required_kinds
 from applications.models import Application, DocumentRequest
@@ -29,8 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def instructed_file(code, *, last_name, opinion=True) -> Application:
     """A file of `code` submitted on 1 June 2025 with its documents, under `last_name`; a
     Horizons file also has its establishment's opinion unless `opinion` is False."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     student = user("etu")
     school, staff = school_with_staff() if code == "horizons" else (None, None)
     app = services.application_create(student=student, scheme=Scheme.objects.get(code=code),
@@ -100,8 +101,6 @@ def test_officer_lands_on_the_queue_searches_and_instructs(live_server, page):
 
 
 def test_officer_runs_a_commission_and_its_letters_are_issued(live_server, page):
-    from aid_portal.celery import app as celery_app
-
     # The closing and the letters are Celery tasks: in tests they run in the request that
     # starts them (tests/conftest.py), so the page after the closing already shows the act.
     assert celery_app.conf.task_always_eager
@@ -160,14 +159,11 @@ def test_officer_runs_a_commission_and_its_letters_are_issued(live_server, page)
         page.get_by_role("link", name=alpha.reference).click()
         page.wait_for_url(re.compile(rf"/instruction/{alpha.pk}/$"))
         audit(page, "officer-file-granted")
-        for app, kind in ((alpha, Letter.Kind.AWARD), (beta, Letter.Kind.REJECTION)):
-            letter = Letter.objects.get(application=app, kind=kind)
-            assert letter.sent_at is not None
-            if app is alpha:
-                link = page.locator("#letters-heading + ul").get_by_role("link", name=letter.get_kind_display())
-                href = link.get_attribute("href")
-            else:
-                href = f"/courriers/{letter.pk}/pdf/"
+        assert not Letter.objects.filter(application__in=(alpha, beta), sent_at=None).exists()
+        award = Letter.objects.get(application=alpha, kind=Letter.Kind.AWARD)
+        rejection = Letter.objects.get(application=beta, kind=Letter.Kind.REJECTION)
+        award_link = page.locator("#letters-heading + ul").get_by_role("link", name=award.get_kind_display())
+        for href in (award_link.get_attribute("href"), reverse("decisions:letter_pdf", args=[rejection.pk])):
             response = page.request.get(live_server.url + href)
             assert response.status == 200 and response.headers["content-type"] == "application/pdf"
             assert response.body().startswith(b"%PDF")

@@ -26,7 +26,7 @@ def test_staff_give_their_opinion(live_server, page):
         sign_in(page, live_server, actors["staff"], lands_on="/etablissement/", check_page=True)
         audit(page, "staff-home", screenshot=True)
         row = page.get_by_role("row").filter(has_text=app.reference)
-        row.get_by_role("link", name="Donner l'avis").click()
+        row.get_by_role("link", name="Donner l'avis", exact=True).click()
         page.wait_for_url(re.compile(rf"/etablissement/{app.pk}/avis/$"))
         audit(page, "staff-opinion")
         page.get_by_label("Favorable", exact=True).check()

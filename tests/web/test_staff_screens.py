@@ -105,6 +105,16 @@ def test_establishment_queue_lists_only_own_files(client, actors):
     assert mine.reference in response.text and theirs.reference not in response.text
 
 
+def test_establishment_queue_s_first_column_leads_to_the_opinion(client, actors):
+    # On a phone the table scrolls sideways and the "Donner l'avis" button sits in the last
+    # column: the reference, always on screen, is a link to the same page.
+    app = submitted(actors, last_name="Durand")
+    client.force_login(actors["staff"])
+    html = client.get(reverse("applications:establishment_queue")).text
+    opinion = reverse("applications:establishment_opinion", args=[app.pk])
+    assert f'<td class="text-nowrap"><a href="{opinion}"' in html
+
+
 def test_establishment_gives_opinion(client, actors):
     app = submitted(actors)
     client.force_login(actors["staff"])

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install system-check db run test bench bench-web bench-exports lint
+.PHONY: install system-check db run test bench bench-web bench-exports lint accessibility-audit
 
 install: system-check $(STAMP)
 
@@ -69,3 +69,10 @@ bench-exports: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# The browser tests with their axe audits, then their summary copied to where the accessibility
+# statement (/accessibilite/) reads it. Run after adding a page to a journey; CI fails when an
+# audited page is missing from the committed summary.
+accessibility-audit: install
+	E2E_ARTEFACTS=$(CURDIR)/artefacts/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/e2e
+	cp artefacts/accessibility.json aid_portal/accessibility_audit.json

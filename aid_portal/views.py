@@ -3,8 +3,10 @@ and the error pages (in the portal's layout, in the user's language)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponseServerError
@@ -28,8 +30,29 @@ def legal_notice(request):
     return render(request, "legal/legal_notice.html")
 
 
+# The summary of the browser tests' axe audits (tests/e2e/conftest.py, `make accessibility-audit`).
+ACCESSIBILITY_AUDIT = Path(__file__).resolve().parent / "accessibility_audit.json"
+
+
+def accessibility_audit() -> dict | None:
+    """The last automated audit as the statement shows it, or None when none was recorded."""
+    try:
+        audit = json.loads(ACCESSIBILITY_AUDIT.read_text())
+    except (OSError, ValueError):
+        return None
+    return {
+        "date": date.fromisoformat(audit["date"]),
+        "engine": audit["engine"],
+        "widths": audit["widths"],
+        "page_count": len(audit["pages"]),
+        "paths": sorted({page["path"] for page in audit["pages"].values()}),
+        "violations": audit["violations"],
+    }
+
+
 def accessibility(request):
-    return render(request, "legal/accessibility.html", {"status": ACCESSIBILITY_STATUS})
+    return render(request, "legal/accessibility.html",
+                  {"status": ACCESSIBILITY_STATUS, "audit": accessibility_audit()})
 
 
 def personal_data(request):

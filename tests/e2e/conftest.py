@@ -81,7 +81,11 @@ def page(browser):
 # phone's 375 px and a desktop's 1280 px, and a check that nothing scrolls sideways at 375 px.
 # The main page of each role is also kept as a screenshot at both widths (CI's artefacts folder).
 
+import json  # noqa: E402
+import re  # noqa: E402
+from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 
@@ -93,11 +97,44 @@ _AXE = Axe()
 
 def _violations(page):
     response = _AXE.run(page, options=WCAG_AA).response
+    AXE_ENGINE["version"] = response.get("testEngine", {}).get("version", "")
     return [
         f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(n["target"][0] if isinstance(n["target"][0], str)
                                                                      else str(n["target"]) for n in v["nodes"][:5])
         for v in response["violations"]
     ]
+
+
+# What the run audited, for the accessibility statement (/accessibilite/): written at the end of
+# the session to artefacts/accessibility.json; `make accessibility-audit` copies it to
+# aid_portal/accessibility_audit.json, which the statement page reads.
+AUDITED: dict[str, dict] = {}
+AXE_ENGINE: dict[str, str] = {}
+COMMITTED_AUDIT = Path(__file__).resolve().parents[2] / "aid_portal" / "accessibility_audit.json"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _accessibility_summary():
+    yield
+    if not AUDITED:
+        return
+    summary = {
+        "date": date.today().isoformat(),
+        "engine": f"axe-core {AXE_ENGINE.get('version', '')}".strip(),
+        "rules": WCAG_AA["runOnly"]["values"],
+        "widths": list(WIDTHS),
+        "pages": {name: AUDITED[name] for name in sorted(AUDITED)},
+        "violations": sum(page["violations"] for page in AUDITED.values()),
+    }
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "accessibility.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    # The statement must not claim fewer pages than the tests audit: a page audited here but
+    # missing from the committed summary means `make accessibility-audit` was not run after it
+    # was added. Checked only on a whole run of tests/e2e (CI), not on a single test.
+    if os.environ.get("CI_STRICT") and len(AUDITED) > 20 and COMMITTED_AUDIT.exists():
+        committed = set(json.loads(COMMITTED_AUDIT.read_text())["pages"])
+        missing = sorted(set(AUDITED) - committed)
+        assert not missing, f"pages audited but not in {COMMITTED_AUDIT.name} (run make accessibility-audit): {missing}"
 
 
 def audit(page, name, *, screenshot=False):
@@ -128,4 +165,6 @@ def audit(page, name, *, screenshot=False):
                 page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
     finally:
         page.set_viewport_size(original)
+    # Ids vary from run to run: /instruction/17/ is recorded as /instruction/<n>/.
+    AUDITED[name] = {"path": re.sub(r"/\d+(?=/|$)", "/<n>", urlparse(page.url).path), "violations": len(problems)}
     assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)

@@ -294,6 +294,26 @@ def test_accessibility_statement_gives_the_conformity_status(client):
     assert "Défenseur des droits" in html
 
 
+def test_accessibility_statement_reports_the_browser_tests_audit(client, tmp_path, monkeypatch):
+    """The statement's automated checks come from the summary the browser tests write
+    (aid_portal/accessibility_audit.json), not from text typed by hand."""
+    import json
+
+    from aid_portal import views
+
+    committed = json.loads(views.ACCESSIBILITY_AUDIT.read_text())
+    assert committed["violations"] == 0 and len(committed["pages"]) >= 20  # what the journeys audit
+    summary = {"date": "2026-03-05", "engine": "axe-core 9.9.9", "rules": ["wcag21aa"], "widths": [375, 1280],
+               "pages": {"a": {"path": "/x/<n>/", "violations": 0}, "b": {"path": "/y/", "violations": 2}},
+               "violations": 2}
+    audit = tmp_path / "audit.json"
+    audit.write_text(json.dumps(summary))
+    monkeypatch.setattr(views, "ACCESSIBILITY_AUDIT", audit)
+    html = client.get(reverse("portal:accessibility")).content.decode()
+    assert "Le 5 mars 2026, axe-core 9.9.9 a vérifié" in html and "sur 2 pages" in html
+    assert "2 non-conformités détectées" in html and "<code>/x/&lt;n&gt;/</code>" in html
+
+
 def test_personal_data_notice_names_each_schemes_authority(client):
     horizons = SchemeFactory()
     aude = SchemeFactory(code="aude", authority__code="cd11", authority__name="Département de l'Aude")

@@ -23,7 +23,7 @@ from ..models import OutboxMessage
 
 logger = logging.getLogger("aid_portal.outbox")
 
-__all__ = ["outbox_put", "outbox_deliver", "outbox_sweep"]
+__all__ = ["outbox_put", "outbox_deliver", "outbox_sweep", "outbox_queue"]
 
 # After a failed publish, the next ones are not tried for this long: with Redis down or frozen,
 # one request pays the (short) broker timeout, the following ones none; the sweep delivers.
@@ -40,13 +40,23 @@ def outbox_put(*, task: str, args: list, key: str) -> OutboxMessage:
     message, created = OutboxMessage.objects.get_or_create(key=key, defaults={"task": task, "args": list(args)})
     if created:
         # Low latency when the broker answers; the sweep is the safety net when it does not.
-        transaction.on_commit(lambda: _publish(message.pk))
+        transaction.on_commit(lambda: _publish(message.pk, message.task))
     return message
 
 
-def _publish(message_id: int) -> None:
-    """Ask a worker to deliver the row now. Never raises: the row is committed already, and an
-    error here would turn a change that succeeded into an error page."""
+def outbox_queue(task: str) -> str:
+    """The queue a row's delivery is published to: the one its task is routed to
+    (settings.CELERY_TASK_ROUTES), so that a closing's letters wait behind each other on the
+    letters workers, not in front of a proof of filing on the default ones."""
+    from celery import current_app
+
+    conf = current_app.conf
+    return (conf.task_routes or {}).get(task, {}).get("queue") or conf.task_default_queue
+
+
+def _publish(message_id: int, task: str) -> None:
+    """Ask a worker to deliver the row now, on its task's queue. Never raises: the row is
+    committed already, and an error here would turn a change that succeeded into an error page."""
     global _publish_paused_until
     from ..tasks import deliver_outbox
 
@@ -60,7 +70,7 @@ def _publish(message_id: int) -> None:
             # One quick attempt, bounded by the socket timeouts of the transport options.
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2,
                                    timeout=settings.CELERY_PUBLISH_TIMEOUT)
-            deliver_outbox.apply_async((message_id,), connection=conn, retry=False)
+            deliver_outbox.apply_async((message_id,), connection=conn, retry=False, queue=outbox_queue(task))
     except Exception:
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         logger.warning("outbox: broker unavailable, message %s left to the sweep", message_id, exc_info=True)

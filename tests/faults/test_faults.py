@@ -121,7 +121,7 @@ def test_two_workers_one_killed_mid_letter_every_letter_once(worker, redis_serve
     ends, and Redis hands the killed worker's unacknowledged message to the survivor when the
     visibility timeout ends: that second delivery finds the row done and changes nothing."""
     n = 8
-    short_visibility = {"CELERY_VISIBILITY_TIMEOUT": "6"}
+    short_visibility = {"CELERY_VISIBILITY_TIMEOUT": "6", "FAULT_RESTORE_SECONDS": "2"}
     worker.start(**short_visibility)
     marker = tmp_path / "rendering"
     second = Worker(redis_server, tmp_path, name="second")

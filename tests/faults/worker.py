@@ -2,7 +2,9 @@
 
 Optional hooks, by environment variable, make it slow or hang exactly where a test kills it:
 FAULT_DECIDE_SECONDS (each file of a closing takes this long), FAULT_CLOSING_BATCH (files per
-batch), FAULT_HANG_RENDER (rendering a letter touches this file, then hangs). It consumes every queue
+batch), FAULT_HANG_RENDER (rendering a letter touches this file, then hangs), FAULT_RESTORE_SECONDS
+(how often the worker gives back the messages of dead workers once past the visibility timeout:
+kombu's default is every 10 x 10 s). It consumes every queue
 of settings.CELERY_TASK_ROUTES (production splits them over several workers); FAULT_NO_BEAT=1
 starts it without the embedded beat, for a second worker beside one that has it (beat is one
 instance). Without them it is the production worker, on the test's own Redis and database.
@@ -38,6 +40,12 @@ def install_hooks() -> None:
             return decide(**kwargs)
 
         sessions._decide = slow_decide
+    if os.environ.get("FAULT_RESTORE_SECONDS"):
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "unacked_restore_interval": float(os.environ["FAULT_RESTORE_SECONDS"]),
+            "unacked_restore_throttle": 1,
+        }
     marker = os.environ.get("FAULT_HANG_RENDER")
     if marker:
 

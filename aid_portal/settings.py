@@ -376,6 +376,9 @@ CELERY_RESULT_EXPIRES = 3600
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # How often beat runs the outbox sweep and looks for stalled closings.
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# The sweep takes a row only once it has been due this long: until then the message published
+# for it is presumed waiting in its queue (a closing's letters, queued behind each other).
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=120.0)
 # A closing whose progress has not moved for this long is resumed.
 CLOSING_STALLED_AFTER_SECONDS = env.int("CLOSING_STALLED_AFTER_SECONDS", default=300)
 # /healthz answers 503 when the oldest undelivered outbox row is older than this.

@@ -124,12 +124,19 @@ def outbox_deliver(*, message_id: int) -> bool:
 
 
 def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0) -> int:
-    """Deliver the rows that are due, oldest first: the ones whose publish failed, whose worker
-    died, or whose work failed and waited its backoff. Bounded in count and in time, so that one
-    run ends before the next one starts (beat runs it every minute). Returns the rows delivered."""
+    """Deliver the rows that have been due for OUTBOX_SWEEP_GRACE_SECONDS, oldest first: the ones
+    whose publish failed, whose worker died, or whose work failed and waited its backoff. Bounded
+    in count and in time, so that one run ends before the next one starts (beat runs it every
+    minute). Returns the rows delivered.
+
+    The grace leaves a row to the message published for it while that message waits its turn in
+    its queue: without it, each sweep (on the default queue) would take up to `limit` letters that
+    the letters workers were about to deliver and run them inline, so a closing's letters would
+    hold up the e-mails the default queue exists for (docs/scaling.md)."""
     started = time.monotonic()
+    overdue = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
     due = list(
-        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now())
+        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=overdue)
         .order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
     )
     delivered = 0

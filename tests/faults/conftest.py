@@ -146,6 +146,7 @@ class Worker:
             "MEDIA_ROOT": str(self.tmp / "media"),
             "OUTBOX_LEASE_SECONDS": "3",
             "OUTBOX_SWEEP_SECONDS": "1",
+            "OUTBOX_SWEEP_GRACE_SECONDS": "1",
             "CLOSING_STALLED_AFTER_SECONDS": "4",
             "FAULT_BEAT_SCHEDULE": str(self.tmp / "beat-schedule"),
             # The suite's own signing certificate (tests/conftest.py): a fresh clone has no

@@ -10,9 +10,9 @@ the mail folder (file-based e-mail backend) for every process.
 
 1. Web. Two gunicorn instances, each its own process tree with ONE sync worker, both
    DJANGO_DEBUG=false with the production cache (Redis). Their answers must be the same: the
-   simulator's JSON, the amounts of an officer's file page, and both follow a parameter changed in
+   simulator's JSON, the amounts of a commission session page, and both follow a parameter changed in
    the database (bench/web.py's check, on each). Then per target (bare view, simulator API,
-   officer file page) wrk loads instance A alone, then A and B at once (two wrk, throughput
+   commission session page) wrk loads instance A alone, then A and B at once (two wrk, throughput
    summed), in --rounds alternating slices. On a 2-core machine the fair comparison is 1 instance
    x 1 worker against 2 instances x 1 worker: more workers than cores would only show the cores.
 2. Workers. A single beat (the outbox sweep every 2 s, a lease of 10 s and the production grace
@@ -340,7 +340,7 @@ def main() -> None:
     if not args.skip_setup:
         # In the embedded shape (tasks eager): seed_demo reads the letters it has just issued.
         web.prepare_database({k: v for k, v in env.items() if k != "REDIS_URL"})
-    items = web.resolve([web.BARE, web.TARGETS[0], next(t for t in web.TARGETS if t.name == "officer file page")], env)
+    items = web.resolve([web.BARE, web.TARGETS[0], next(t for t in web.TARGETS if t.name == "commission session page")], env)
     result: dict[str, Any] = {
         "date": datetime.now(UTC).date().isoformat(),
         "setup": {"web": "2 gunicorn instances x 1 sync worker, DJANGO_DEBUG=false, ports " + ", ".join(map(str, PORTS)),

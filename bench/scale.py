@@ -10,14 +10,14 @@ the mail folder (file-based e-mail backend) for every process.
 
 1. Web. Two gunicorn instances, each its own process tree with ONE sync worker, both
    DJANGO_DEBUG=false with the production cache (Redis). Their answers must be the same: the
-   simulator's JSON, the amounts of a commission session page, and both follow a parameter changed in
-   the database (bench/web.py's check, on each). Then per target (bare view, simulator API,
+   simulator's JSON, the amounts of a commission session page, and both follow a parameter
+   changed in the database (bench/web.py's check, on each). Then per target (bare view, simulator API,
    commission session page) wrk loads instance A alone, then A and B at once (two wrk, throughput
    summed), in --rounds alternating slices. On a 2-core machine the fair comparison is 1 instance
    x 1 worker against 2 instances x 1 worker: more workers than cores would only show the cores.
 2. Workers. A single beat (the outbox sweep every 2 s, a lease of 10 s and the production grace
-   of 120 s, so that a dead worker's letter comes back within the run) and Celery workers with distinct hostnames, solo pool (one
-   process each), consuming every queue. A commission session of --letters granted files is
+   of 120 s, so that a dead worker's letter comes back within the run) and Celery workers with
+   distinct hostnames, solo pool (one process each), consuming every queue. A commission session of --letters granted files is
    closed the way the officer's click does (`session_close_start`: the closing goes through the
    outbox and Redis to a worker, which decides the files and writes one letter task per decision).
    Three runs: one worker; two workers; two workers with one killed (SIGKILL, its whole process

@@ -123,8 +123,9 @@ def outbox_deliver(*, message_id: int) -> bool:
     return True
 
 
-def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0) -> int:
-    """Deliver the rows that have been due for OUTBOX_SWEEP_GRACE_SECONDS, oldest first: the ones
+def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0, grace_seconds: float | None = None) -> int:
+    """Deliver the rows that have been due for `grace_seconds` (default OUTBOX_SWEEP_GRACE_SECONDS;
+    0 for a caller that runs the work itself at once, as seed_demo does), oldest first: the ones
     whose publish failed, whose worker died, or whose work failed and waited its backoff. Bounded
     in count and in time, so that one run ends before the next one starts (beat runs it every
     minute). Returns the rows delivered.
@@ -134,7 +135,8 @@ def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0) -> int:
     the letters workers were about to deliver and run them inline, so a closing's letters would
     hold up the e-mails the default queue exists for (docs/scaling.md)."""
     started = time.monotonic()
-    overdue = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
+    grace = settings.OUTBOX_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    overdue = timezone.now() - timedelta(seconds=grace)
     due = list(
         OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=overdue)
         .order_by("available_at", "pk").values_list("pk", flat=True)[:limit]

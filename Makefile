@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install system-check db run test bench bench-web bench-exports lint accessibility-audit
+.PHONY: install system-check db run test bench bench-web bench-exports bench-scale lint accessibility-audit
 
 install: system-check $(STAMP)
 
@@ -59,6 +59,13 @@ bench: db
 # DATABASE_URL on PostgreSQL and wrk; migrates and seeds that database itself.
 bench-web: install
 	$(BIN)/python bench/web.py $(BENCH_ARGS)
+
+# Scaling out (a few minutes): two gunicorn instances and two Celery workers sharing only
+# PostgreSQL (database scale_bench, created and seeded if missing), Redis (db 6) and one folder as
+# the file store; same answers, throughput of one and two, letters exactly once with a worker
+# killed. Needs wrk and redis-cli. Figures: bench/results/scale.json; docs/scaling.md uses them.
+bench-scale: install
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 # Peak memory of the CSV/XLSX exports at 10,000 and 100,000 rows (throw-away SQLite without
 # DATABASE_URL; with it, a dedicated database).

@@ -325,6 +325,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # app, so the worker imports its housekeeping tasks by name (beat would send them to nobody).
 CELERY_IMPORTS = ["aid_portal.tasks"]
 
+# Queues split by urgency (docs/scaling.md), each consumed by its own workers in production
+# (docker-compose.yml): a closing's thousands of letters must not delay a student's proof of
+# filing, and a night's sweep must not hold up either.
+# - default: e-mails and the safety nets that run every minute (seconds of work, urgent);
+# - letters: PDFs rendered, signed, stored and mailed (about 0.2 s each, in bursts of thousands);
+# - sweeps: closings and the nightly sweeps (minutes of work, nobody waits on them by the second).
+# Work written to the outbox runs inside applications.deliver_outbox, published to the queue
+# its row's task is routed to here (applications.services.outbox._publish), so this table also
+# routes letters that are delivered through the outbox.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "applications.send_mail": {"queue": "default"},
+    "applications.deliver_outbox": {"queue": "default"},
+    "applications.sweep_outbox": {"queue": "default"},
+    "decisions.resume_stalled_closings": {"queue": "default"},
+    "aid_portal.ping": {"queue": "default"},
+    "decisions.issue_decision_letters": {"queue": "letters"},
+    "decisions.issue_letter": {"queue": "letters"},
+    "payments.issue_formal_notice": {"queue": "letters"},
+    "payments.issue_repayment_demand": {"queue": "letters"},
+    "decisions.close_session": {"queue": "sweeps"},
+    "aid_portal.tasks.run_deadlines": {"queue": "sweeps"},
+    "aid_portal.tasks.archive_files": {"queue": "sweeps"},
+    "aid_portal.tasks.clear_expired_sessions": {"queue": "sweeps"},
+}
+
 # A message taken by a worker that died unacknowledged goes back to the queue after this long.
 # Longer than the longest task (a 300-file closing takes minutes), or a running task would be
 # handed to a second worker; the outbox sweep and the stalled-closing resumption, not Redis,
@@ -350,6 +376,9 @@ CELERY_RESULT_EXPIRES = 3600
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # How often beat runs the outbox sweep and looks for stalled closings.
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# The sweep takes a row only once it has been due this long: until then the message published
+# for it is presumed waiting in its queue (a closing's letters, queued behind each other).
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=120.0)
 # A closing whose progress has not moved for this long is resumed.
 CLOSING_STALLED_AFTER_SECONDS = env.int("CLOSING_STALLED_AFTER_SECONDS", default=300)
 # /healthz answers 503 when the oldest undelivered outbox row is older than this.

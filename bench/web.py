@@ -167,9 +167,9 @@ def resolve(targets: list[Target], env: dict[str, str]) -> list[dict[str, Any]]:
     return resolved
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, workers: int = WORKERS) -> subprocess.Popen:
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "aid_portal.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+        [PYTHON, "-m", "gunicorn", "aid_portal.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=ROOT,
         env=env,

@@ -23,7 +23,7 @@ from ..models import OutboxMessage
 
 logger = logging.getLogger("aid_portal.outbox")
 
-__all__ = ["outbox_put", "outbox_deliver", "outbox_sweep"]
+__all__ = ["outbox_put", "outbox_deliver", "outbox_sweep", "outbox_queue"]
 
 # After a failed publish, the next ones are not tried for this long: with Redis down or frozen,
 # one request pays the (short) broker timeout, the following ones none; the sweep delivers.
@@ -40,13 +40,23 @@ def outbox_put(*, task: str, args: list, key: str) -> OutboxMessage:
     message, created = OutboxMessage.objects.get_or_create(key=key, defaults={"task": task, "args": list(args)})
     if created:
         # Low latency when the broker answers; the sweep is the safety net when it does not.
-        transaction.on_commit(lambda: _publish(message.pk))
+        transaction.on_commit(lambda: _publish(message.pk, message.task))
     return message
 
 
-def _publish(message_id: int) -> None:
-    """Ask a worker to deliver the row now. Never raises: the row is committed already, and an
-    error here would turn a change that succeeded into an error page."""
+def outbox_queue(task: str) -> str:
+    """The queue a row's delivery is published to: the one its task is routed to
+    (settings.CELERY_TASK_ROUTES), so that a closing's letters wait behind each other on the
+    letters workers, not in front of a proof of filing on the default ones."""
+    from celery import current_app
+
+    conf = current_app.conf
+    return (conf.task_routes or {}).get(task, {}).get("queue") or conf.task_default_queue
+
+
+def _publish(message_id: int, task: str) -> None:
+    """Ask a worker to deliver the row now, on its task's queue. Never raises: the row is
+    committed already, and an error here would turn a change that succeeded into an error page."""
     global _publish_paused_until
     from ..tasks import deliver_outbox
 
@@ -60,7 +70,7 @@ def _publish(message_id: int) -> None:
             # One quick attempt, bounded by the socket timeouts of the transport options.
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2,
                                    timeout=settings.CELERY_PUBLISH_TIMEOUT)
-            deliver_outbox.apply_async((message_id,), connection=conn, retry=False)
+            deliver_outbox.apply_async((message_id,), connection=conn, retry=False, queue=outbox_queue(task))
     except Exception:
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         logger.warning("outbox: broker unavailable, message %s left to the sweep", message_id, exc_info=True)
@@ -113,13 +123,22 @@ def outbox_deliver(*, message_id: int) -> bool:
     return True
 
 
-def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0) -> int:
-    """Deliver the rows that are due, oldest first: the ones whose publish failed, whose worker
-    died, or whose work failed and waited its backoff. Bounded in count and in time, so that one
-    run ends before the next one starts (beat runs it every minute). Returns the rows delivered."""
+def outbox_sweep(*, limit: int = 500, budget_seconds: float = 50.0, grace_seconds: float | None = None) -> int:
+    """Deliver the rows that have been due for `grace_seconds` (default OUTBOX_SWEEP_GRACE_SECONDS;
+    0 for a caller that runs the work itself at once, as seed_demo does), oldest first: the ones
+    whose publish failed, whose worker died, or whose work failed and waited its backoff. Bounded
+    in count and in time, so that one run ends before the next one starts (beat runs it every
+    minute). Returns the rows delivered.
+
+    The grace leaves a row to the message published for it while that message waits its turn in
+    its queue: without it, each sweep (on the default queue) would take up to `limit` letters that
+    the letters workers were about to deliver and run them inline, so a closing's letters would
+    hold up the e-mails the default queue exists for (docs/scaling.md)."""
     started = time.monotonic()
+    grace = settings.OUTBOX_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    overdue = timezone.now() - timedelta(seconds=grace)
     due = list(
-        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now())
+        OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=overdue)
         .order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
     )
     delivered = 0

@@ -128,11 +128,13 @@ class Worker:
     """`python tests/faults/worker.py`: the production worker and beat, on the test's Redis and
     test database, with short delays (lease, stall, sweep) so that recovery fits in seconds."""
 
-    def __init__(self, redis: RedisServer, tmp: Path):
+    def __init__(self, redis: RedisServer, tmp: Path, name: str = "worker"):
+        # Workers of one test share the mail folder and MEDIA_ROOT (the file store), as
+        # production workers share the mail server and the object storage; each has its own log.
         self.redis, self.tmp, self.process = redis, tmp, None
         self.mail_dir = tmp / "mail"
         self.mail_dir.mkdir(exist_ok=True)
-        self.log = tmp / "worker.log"
+        self.log = tmp / f"{name}.log"
 
     def start(self, **hooks: str) -> None:
         env = {
@@ -144,6 +146,7 @@ class Worker:
             "MEDIA_ROOT": str(self.tmp / "media"),
             "OUTBOX_LEASE_SECONDS": "3",
             "OUTBOX_SWEEP_SECONDS": "1",
+            "OUTBOX_SWEEP_GRACE_SECONDS": "1",
             "CLOSING_STALLED_AFTER_SECONDS": "4",
             "FAULT_BEAT_SCHEDULE": str(self.tmp / "beat-schedule"),
             # The suite's own signing certificate (tests/conftest.py): a fresh clone has no

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,7 +29,7 @@ from decisions import services as decision_services
 from decisions.models import CommissionSession, Decision, Letter
 from tests.flows import horizons_actors, horizons_draft, officer, ready_file
 
-from .conftest import ROOT, free_port, kill_group, require, require_binary, wait_until
+from .conftest import ROOT, Worker, free_port, kill_group, require, require_binary, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ACT = date(2025, 7, 3)
@@ -106,6 +107,42 @@ def test_worker_killed_while_rendering_a_letter_then_it_is_sent_once(worker, tmp
     assert_everything_done_once(session, worker, 1)
     row.refresh_from_db()
     assert row.attempts == 2
+
+
+def received_ids(log: Path) -> list[str]:
+    """Ids of the outbox deliveries a worker took, in order, from its log."""
+    text = log.read_text(errors="replace")
+    return re.findall(r"Task applications\.deliver_outbox\[([0-9a-f-]+)\] received", text)
+
+
+def test_two_workers_one_killed_mid_letter_every_letter_once(worker, redis_server, tmp_path):
+    """Scaling out: two workers on one Redis, one database, one file store; the one without beat
+    is killed while it renders a letter. The survivor's sweep delivers that letter when its lease
+    ends, and Redis hands the killed worker's unacknowledged message to the survivor when the
+    visibility timeout ends: that second delivery finds the row done and changes nothing."""
+    n = 8
+    short_visibility = {"CELERY_VISIBILITY_TIMEOUT": "6", "FAULT_RESTORE_SECONDS": "2"}
+    worker.start(**short_visibility)
+    marker = tmp_path / "rendering"
+    second = Worker(redis_server, tmp_path, name="second")
+    try:
+        second.start(FAULT_HANG_RENDER=str(marker), FAULT_NO_BEAT="1", **short_visibility)
+        session = closing(n)
+        wait_until(marker.exists, timeout=40, what="the second worker rendering a letter", log=second.log)
+        killed_task = received_ids(second.log)[-1]
+        second.kill()
+        wait_until(lambda: all_notified(session, n), timeout=45, what="every letter sent by the survivor",
+                   log=worker.log)
+        # The killed worker's message, redelivered to the survivor: run, and a no-op.
+        wait_until(lambda: killed_task in received_ids(worker.log), timeout=45,
+                   what="the unacknowledged message redelivered to the survivor", log=worker.log)
+        wait_until(lambda: f"deliver_outbox[{killed_task}] succeeded" in worker.log.read_text(errors="replace"),
+                   timeout=20, what="the redelivered message run", log=worker.log)
+    finally:
+        second.kill()
+    assert_everything_done_once(session, worker, n)
+    rows = OutboxMessage.objects.filter(task="decisions.issue_decision_letters")
+    assert rows.count() == n and sorted(rows.values_list("attempts", flat=True)) == [1] * (n - 1) + [2]
 
 
 @pytest.mark.parametrize("outage", ["stopped", "frozen"])

@@ -67,11 +67,12 @@ def test_a_worker_killed_mid_closing_loses_no_letter(monkeypatch, settings, djan
         assert decision_services.sessions_resume_stalled(now=now) == 0  # run twice: resumed once
         # The beat's sweep delivers the resumed closing; its batches write their letters, which
         # the next sweep delivers (the first closing's row is leased until then).
-        with django_capture_on_commit_callbacks():
+        with later(settings.OUTBOX_SWEEP_GRACE_SECONDS + 1), django_capture_on_commit_callbacks():
             outbox_sweep()
         session.refresh_from_db()
         assert session.status == "closed" and session.progress_done == 3
-        with later(settings.OUTBOX_LEASE_SECONDS + 1), django_capture_on_commit_callbacks():
+        grace = settings.OUTBOX_LEASE_SECONDS + settings.OUTBOX_SWEEP_GRACE_SECONDS
+        with later(grace + 1), django_capture_on_commit_callbacks():
             outbox_sweep()
     decisions = Decision.objects.filter(session=session)
     assert decisions.count() == 3

@@ -38,4 +38,7 @@ RUN pip install --no-deps --force-reinstall . \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "aid_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --timeout: a sync worker is silent to gunicorn's arbiter while it streams a response, and the
+# default 30 s would kill the officers' largest export mid-download (an XLSX of 100,000 files
+# took 134 s in bench/exports.py). tests/unit/test_deployment.py keeps it above the measured time.
+CMD ["gunicorn", "aid_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "300", "--access-logfile", "-"]

@@ -126,12 +126,15 @@ def payable_ids(*, authority, today: date) -> list[int]:
                 .order_by("pk").values_list("pk", flat=True))
 
 
-def payables_top_up(*, authority, instalments: int, today: date, run: str) -> int:
-    """Decide enough more Horizons files, through the same close, for `instalments` advances to
-    be payable (the volume's Aude and Haute-Garonne instalments wait for an acceptance its files
-    never gave). Returns the number of files decided."""
-    missing = instalments - len(payable_ids(authority=authority, today=today))
-    return close_commission(files=missing, run=run)["decided"] if missing > 0 else 0
+def payables_top_up(*, authority, instalments: int, today: date) -> int:
+    """Volumes generated before aid_portal.volume wrote the Aude and Haute-Garonne acceptances
+    have none, so none of those instalments is payable: write them as generate_volume now does.
+    Returns the letters written."""
+    from aid_portal.volume import acceptances_write
+
+    if len(payable_ids(authority=authority, today=today)) >= instalments:
+        return 0
+    return acceptances_write()
 
 
 def payment_run(*, authority, officer, ids: list[int], today: date) -> dict:
@@ -283,15 +286,17 @@ def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, 
         closed, result["close"] = timed(close_commission, files=files, run=f"C{stamp}")
         result["close"]["files"] = closed["decided"]
         _say("close", result["close"])
-        authority = Scheme.objects.select_related("authority").get(code="horizons").authority
+        # Haute-Garonne pays by the month: the volume holds more than 10,000 of its instalments due.
+        authority = Scheme.objects.select_related("authority").get(code="haute-garonne").authority
         officer = User.objects.get(officer_membership__authority=authority, username__startswith="volume-agent-")
         ids = payable_ids(authority=authority, today=today)
-        result["payment_setup"] = {"payable_in_volume": len(ids)}
+        result["payment_setup"] = {"authority": authority.name, "payable_in_volume": len(ids)}
         if len(ids) < instalments:
-            decided, figures = timed(payables_top_up, authority=authority, instalments=instalments, today=today,
-                                     run=f"P{stamp}")
-            result["payment_setup"].update(extra_files_decided=decided, **figures)
+            written, figures = timed(payables_top_up, authority=authority, instalments=instalments, today=today)
+            result["payment_setup"].update(acceptances_written=written, **figures)
             ids = payable_ids(authority=authority, today=today)
+            result["payment_setup"]["payable"] = len(ids)
+        assert len(ids) >= instalments, f"only {len(ids)} instalments payable"
         _say("payment_setup", result["payment_setup"])
         result["payment_run"] = payment_run(authority=authority, officer=officer, ids=ids[:instalments], today=today)
         _say("payment_run", result["payment_run"])
@@ -344,12 +349,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--instalments", type=int, default=10000)
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to the letters")
-    parser.add_argument("--prepare", metavar="NAME",
-                        help="copy the template to NAME, decide files until --instalments are payable, and stop: "
-                             "a template for runs that then skip that setup (--template NAME)")
     args = parser.parse_args()
-    if args.prepare:
-        return _prepare(args.template, args.prepare, instalments=args.instalments)
     given = os.environ.get("DATABASE_URL", "")
     database_url = given or PG + args.database
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
@@ -386,27 +386,6 @@ def main() -> None:
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     shutil.rmtree(os.environ["MEDIA_ROOT"], ignore_errors=True)
     print(json.dumps(result["summary"], indent=2))
-
-
-def _prepare(template: str, name: str, *, instalments: int) -> None:
-    os.environ.update(DATABASE_URL=PG + name, REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4",
-                      DJANGO_SETTINGS_MODULE="aid_portal.settings", LOG_LEVEL="WARNING", EMAIL_URL="dummymail://",
-                      DJANGO_DEBUG="false", DJANGO_SECRET_KEY="batch-bench-" + "x" * 40)
-    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="batch-bench-media-")
-    _copy(template, name)
-    import django
-
-    django.setup()
-    from django.utils import timezone
-
-    from aid_portal.celery import app
-    from schemes.models import Scheme
-
-    authority = Scheme.objects.select_related("authority").get(code="horizons").authority
-    decided, figures = timed(payables_top_up, authority=authority, instalments=instalments,
-                             today=timezone.localdate(), run="PREP")
-    app.control.purge()  # the letters of these decisions are not part of any measure
-    _say("prepared", {"database": name, "files_decided": decided, **figures})
 
 
 def _count_files() -> int:

@@ -77,3 +77,18 @@ def test_summary_gives_best_and_spread():
     assert summary["sweep 1: d"] == {"best": 1.5, "spread": 0.5, "runs": [2.0, 1.5]}
     assert summary["letters"]["best"] == 65.0 and summary["letters"]["spread"] == 5.0
     assert summary["payment_run_create"]["spread"] == 0
+
+
+def test_the_acceptances_make_the_monthly_instalments_payable(volume):
+    """The volume writes the Haute-Garonne commitments accepted (as letter_accept leaves them);
+    a volume without them (generated earlier) gets them from payables_top_up, once."""
+    today = timezone.localdate()
+    authority = Scheme.objects.get(code="haute-garonne").authority
+    payable = batch.payable_ids(authority=authority, today=today)
+    assert payable
+    Letter.objects.filter(kind="commitment").delete()
+    assert batch.payable_ids(authority=authority, today=today) == []
+    written = batch.payables_top_up(authority=authority, instalments=len(payable), today=today)
+    assert written == Letter.objects.filter(kind="commitment", accepted_at__isnull=False).count() > 0
+    assert batch.payable_ids(authority=authority, today=today) == payable
+    assert batch.payables_top_up(authority=authority, instalments=len(payable), today=today) == 0

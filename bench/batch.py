@@ -15,9 +15,11 @@ Per run, each timed with the peak resident memory of the process(es) doing the w
    (nothing left to do: the daily cost of scanning). Target: under 5 s each.
 2. close: a commission of `--files` (1,000) Horizons files closed by the services
    (bench/close_session.py's files), the letters' messages published to Redis as the portal does.
-3. payment run: `payment_run_create` of `--instalments` (10,000) payable instalments of one
-   authority (more files decided through the same close when the volume holds too few), its SEPA
-   XML (validated against the XSD), then its listings: the CSV streamed and the PDF printed.
+3. payment run: `payment_run_create` of `--instalments` (10,000) payable monthly instalments of
+   Haute-Garonne (a volume generated before aid_portal.volume wrote the students' accepted
+   commitments gets them first, untimed: aid_portal.volume.acceptances_write), its SEPA XML
+   (built and validated against the XSD inside), then its listings: the CSV streamed to the end
+   and the PDF printed.
 4. letters: 2 Celery workers (prefork, --concurrency 1 each: the machine's 2 cores) started and
    ready, then the 1,000 decisions' outbox messages published; timed until every letter is stored
    and every message delivered. Target: under 60 s.

@@ -250,7 +250,9 @@ def measure_letters(*, session, database_url: str, redis_url: str, timeout: floa
     message_ids = letter_messages(session=session)
     app.control.purge()  # what the close and the sweeps published while no worker ran
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
-           "MEDIA_ROOT": str(workdir / "media"), "EMAIL_URL": f"filemail://{workdir / 'mail'}"}
+           "MEDIA_ROOT": str(workdir / "media"),
+           # django-environ drops one slash of the path: four make it absolute.
+           "EMAIL_URL": f"filemail:///{workdir / 'mail'}"}
     workers = Workers(count=2, env=env, logs=workdir)
     try:
         ready = workers.wait_ready()

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install system-check db run test bench bench-web bench-exports bench-scale lint accessibility-audit
+.PHONY: install system-check db run test bench bench-batch bench-web bench-exports bench-scale lint accessibility-audit
 
 install: system-check $(STAMP)
 
@@ -54,6 +54,17 @@ test: install
 bench: db
 	$(MANAGE) ensure_signing_certificate
 	$(BIN)/python bench/simulate_batch.py $(BENCH_ARGS)
+	$(MAKE) bench-batch
+
+# The batch work at 100,000 files (bench/batch.py): deadline sweeps, closing a 1,000-file
+# commission, a 10,000-instalment payment run with its SEPA file and listings, 1,000 letters on 2
+# Celery workers. Each run copies BATCH_TEMPLATE_DB (default aid_portal_100k, filled by
+# bench/volume.py) to batch_100k on the local PostgreSQL, and uses Redis db 4; BATCH_ARGS
+# (e.g. --repeat 1) are passed on. Writes bench/results/batch.json.
+BATCH_ARGS ?=
+bench-batch: install
+	$(MANAGE) ensure_signing_certificate
+	$(BIN)/python bench/batch.py $(BATCH_ARGS)
 
 # The pages and the API under gunicorn + wrk beside a bare Django view (a few minutes). Needs
 # DATABASE_URL on PostgreSQL and wrk; migrates and seeds that database itself.

@@ -26,7 +26,7 @@ from applications.documents import REQUIRED
 from applications.events import compute_hash
 from applications.models import Application, Document, DocumentRequest, Event, Opinion
 from applications.states import State
-from decisions.models import Appeal, CommissionSession, Decision, Outcome, SessionEntry
+from decisions.models import Appeal, CommissionSession, Decision, Letter, Outcome, SessionEntry
 from payments.models import Account, Instalment, LedgerEntry, PaymentRun, RepaymentOrder
 from schemes.engine.money import money
 from schemes.models import Scheme
@@ -283,7 +283,35 @@ def batch_write(*, start: int, size: int, rng: random.Random, actors: Actors, mi
             app.current_decision_id = decision.pk if decision else None
         bulk(Event, events)
         Application.objects.bulk_update(apps, ["events_head", "events_count", "current_decision"], batch_size=1000)
+        counts["Letter"] = acceptances_write(application_ids=[app.pk for app in apps])
     return counts
+
+
+ACCEPTED_LETTER = {"aude": Letter.Kind.AGREEMENT, "haute-garonne": Letter.Kind.COMMITMENT}
+
+
+def acceptances_write(*, application_ids: list[int] | None = None) -> int:
+    """The accepted agreement (Aude) or commitment (Haute-Garonne) of each generated file whose
+    decision in force grants the aid and that has none: what `letter_accept` leaves, without the
+    PDF (no page of the volume opens it). Payments require it before paying those schemes
+    (payments.services.instalments_payable); volumes generated before this existed get it from
+    bench/batch.py. Returns the letters written."""
+    from django.db.models import Exists, OuterRef
+
+    accepted = Letter.objects.filter(application=OuterRef("pk"), decision=OuterRef("current_decision"),
+                                     kind__in=list(ACCEPTED_LETTER.values()), accepted_at__isnull=False)
+    files = Application.objects.filter(reference__startswith=REFERENCE_PREFIX, scheme__code__in=list(ACCEPTED_LETTER),
+                                       current_decision__outcome=Outcome.GRANTED).exclude(Exists(accepted))
+    if application_ids is not None:
+        files = files.filter(pk__in=application_ids)
+    rows = []
+    for pk, decision_id, student_id, scheme in files.values_list("pk", "current_decision_id", "student_id", "scheme__code"):
+        kind = ACCEPTED_LETTER[scheme]
+        rows.append(Letter(application_id=pk, decision_id=decision_id, kind=kind, template=f"letters/{kind}.html",
+                           context={"volume": True}, requires_acceptance=True, sent_at=EPOCH + timedelta(days=40),
+                           accepted_at=EPOCH + timedelta(days=45), accepted_by_id=student_id))
+    Letter.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _money_write(apps, extras, decisions, actors: Actors, rng: random.Random, bulk, start: int) -> None:

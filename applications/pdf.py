@@ -24,6 +24,7 @@ proof of authenticity; printing again is no longer needed for that.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -124,17 +125,44 @@ def render_letter_html(template_name: str, context: dict[str, Any]) -> str:
         return render_to_string(template_name, context)
 
 
+# The fonts, loaded once per thread and kept (see _fonts).
+_printer = threading.local()
+
+
+def _fonts():
+    """(fetcher, FontConfiguration, @font-face sheet), built on the first print of a thread and
+    reused for every later one. A FontConfiguration loads fontconfig's configuration, copies the
+    five shipped fonts to a temporary folder and registers them, and its Pango font map caches
+    the glyphs it has shaped: building one per letter cost ~20 ms of the ~125 ms of CPU a letter's
+    PDF takes (bench/batch.py). Reusing it gives the same bytes (the subset fonts are made per
+    document). Per thread rather than per process: Pango's font maps are not thread-safe, and the
+    web server may print from several threads; a Celery prefork child has exactly one."""
+    fonts = getattr(_printer, "fonts", None)
+    if fonts is None:
+        weasyprint, fetcher_class, _ = _weasyprint()
+        fetcher = fetcher_class()
+        config = weasyprint.text.fonts.FontConfiguration()
+        faces = weasyprint.CSS(string=FONT_FACES_CSS, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher,
+                               font_config=config)
+        fonts = _printer.fonts = (fetcher, config, faces)
+    return fonts
+
+
+def printing_warm_up() -> None:
+    """Load WeasyPrint (Pango) and the fonts now, so that the first letter a worker prints does not
+    pay for them (aid_portal.celery calls it when a worker process starts)."""
+    if _weasyprint()[2]:
+        _fonts()
+
+
 def html_to_pdf(html: str) -> bytes:
     """Print `html` to a tagged PDF/A-3u with the shipped fonts, fetching nothing else.
     Raises LetterPrintingError when HarfBuzz-Subset is missing or the HTML refers to anything
     but the shipped fonts."""
-    weasyprint, fetcher_class, has_harfbuzz_subset = _weasyprint()
+    weasyprint, _, has_harfbuzz_subset = _weasyprint()
     if not has_harfbuzz_subset:
         raise LetterPrintingError(HARFBUZZ_SUBSET_MISSING)
-    fetcher = fetcher_class()
-    fonts = weasyprint.text.fonts.FontConfiguration()
-    faces = weasyprint.CSS(string=FONT_FACES_CSS, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher,
-                           font_config=fonts)
+    fetcher, fonts, faces = _fonts()
     try:
         return weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
             stylesheets=[faces], font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=True,

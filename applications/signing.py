@@ -89,7 +89,28 @@ def sign_pdf(pdf: bytes, *, signer, reason: str, location: str = "") -> bytes:
         reason=reason, location=location or None,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_reserved_bytes(signer)).getvalue()
+
+
+@cache
+def _reserved_bytes(signer) -> int:
+    """The room to reserve in the PDF for the signature, computed once per signer exactly as
+    pyHanko does when it is not given (a dummy CMS signature, twice its length as hexadecimal,
+    plus half again). Left to pyHanko, that dummy signature is built before every real one: a
+    third of a letter's signing time (bench/batch.py). The size depends only on the certificate
+    and the key, not on the letter."""
+    import asyncio
+    import hashlib
+    from datetime import UTC
+
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    dummy = asyncio.run(signer.async_sign(
+        hashlib.sha256().digest(), "sha256", use_pades=True, dry_run=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=datetime.now(UTC)),
+    ))
+    length = len(dummy.dump()) * 2
+    return length + 2 * (length // 4)
 
 
 def trusted_certificates() -> list:

@@ -44,6 +44,16 @@ def deliver_outbox(message_id: int) -> bool:
     return outbox_deliver(message_id=message_id)
 
 
+@shared_task(name="applications.deliver_outbox_many", ignore_result=True, acks_late=True, reject_on_worker_lost=True,
+             **DATABASE_RETRY)
+def deliver_outbox_many(message_ids: list[int]) -> int:
+    """Deliver several outbox rows one after the other (a transaction that wrote many publishes
+    them in chunks: services.outbox.PUBLISH_CHUNK). Run again, it skips the rows delivered."""
+    from .services.outbox import outbox_deliver
+
+    return sum(outbox_deliver(message_id=pk) for pk in message_ids)
+
+
 @shared_task(name="applications.sweep_outbox", ignore_result=True, acks_late=True, reject_on_worker_lost=True,
              **DATABASE_RETRY)
 def sweep_outbox() -> int:

@@ -23,12 +23,17 @@ from ..models import OutboxMessage
 
 logger = logging.getLogger("aid_portal.outbox")
 
-__all__ = ["outbox_put", "outbox_deliver", "outbox_sweep", "outbox_queue"]
+__all__ = ["outbox_put", "outbox_put_many", "outbox_deliver", "outbox_sweep", "outbox_queue"]
 
 # After a failed publish, the next ones are not tried for this long: with Redis down or frozen,
 # one request pays the (short) broker timeout, the following ones none; the sweep delivers.
 PUBLISH_PAUSE_SECONDS = 30.0
 _publish_paused_until = 0.0
+# Rows per message when a transaction wrote several. Each message costs two round trips to Redis
+# (kombu reads the exchange's bindings, then pushes): 6,000 reminders published one by one took
+# 30 s on a busy machine (bench/batch.py). 20 rows keep the work spread over the workers (a
+# decision's letters take ~0.15 s each: a message is a few seconds of one worker).
+PUBLISH_CHUNK = 20
 
 
 def outbox_put(*, task: str, args: list, key: str) -> OutboxMessage:
@@ -40,8 +45,24 @@ def outbox_put(*, task: str, args: list, key: str) -> OutboxMessage:
     message, created = OutboxMessage.objects.get_or_create(key=key, defaults={"task": task, "args": list(args)})
     if created:
         # Low latency when the broker answers; the sweep is the safety net when it does not.
-        transaction.on_commit(lambda: _publish(message.pk, message.task))
+        _publish_after_commit([(message.pk, message.task)])
     return message
+
+
+def outbox_put_many(messages: list[tuple[str, list, str]]) -> int:
+    """`outbox_put` for many (task, args, key) at once, in three queries whatever their number
+    (the daily sweeps write thousands). Keys already written are left as they are, as
+    outbox_put leaves them; returns the number of rows written. Call inside the transaction,
+    holding the locks that make the keys yours (no other transaction writes them meanwhile)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_put_many must be called inside the transaction of the change it follows")
+    wanted = {key: (task, list(args)) for task, args, key in messages}
+    existing = set(OutboxMessage.objects.filter(key__in=list(wanted)).values_list("key", flat=True))
+    new = [OutboxMessage(key=key, task=task, args=args) for key, (task, args) in wanted.items() if key not in existing]
+    OutboxMessage.objects.bulk_create(new, batch_size=1000)
+    rows = list(OutboxMessage.objects.filter(key__in=[m.key for m in new]).order_by("pk").values_list("pk", "task"))
+    _publish_after_commit(rows)
+    return len(rows)
 
 
 def outbox_queue(task: str) -> str:
@@ -54,14 +75,47 @@ def outbox_queue(task: str) -> str:
     return (conf.task_routes or {}).get(task, {}).get("queue") or conf.task_default_queue
 
 
-def _publish(message_id: int, task: str) -> None:
-    """Ask a worker to deliver the row now, on its task's queue. Never raises: the row is
-    committed already, and an error here would turn a change that succeeded into an error page."""
+class _Flush:
+    """The after-commit callback of a write. The first of a transaction's callbacks to run takes
+    the rows of the writes whose callbacks are still to run after it, and publishes them all over
+    one broker connection, in chunks: a connection per message cost ~15 ms each, most of a sweep
+    that writes thousands (bench/batch.py). Django pops each callback before running it, so what
+    is left in `run_on_commit` is what follows; a savepoint rolled back took its callbacks, and
+    their rows, away. A test running captured callbacks leaves them listed: only those after
+    this one are taken."""
+
+    def __init__(self, rows: list[tuple[int, str]]):
+        self.rows = rows  # (row id, its task): the task names the queue
+
+    def __call__(self) -> None:
+        if not self.rows:
+            return  # published by an earlier callback of the same commit
+        rows, self.rows = self.rows, []
+        pending = [func for _sids, func, _robust in transaction.get_connection().run_on_commit]
+        after = pending[next((i + 1 for i, func in enumerate(pending) if func is self), 0):]
+        for func in after:
+            if isinstance(func, _Flush):
+                rows.extend(func.rows)
+                func.rows = []
+        _publish(*rows)
+
+
+def _publish_after_commit(rows: list[tuple[int, str]]) -> None:
+    if rows:
+        transaction.on_commit(_Flush(list(rows)))
+
+
+def _publish(*rows: tuple[int, str]) -> None:
+    """Ask the workers to deliver the rows (id, task) now, over one connection, each on its
+    task's queue (outbox_queue). Never raises: the rows are committed already, and an error here
+    would turn a change that succeeded into an error page; what could not be published is left
+    to the sweep."""
     global _publish_paused_until
-    from ..tasks import deliver_outbox
+    from ..tasks import deliver_outbox, deliver_outbox_many
 
     if deliver_outbox.app.conf.task_always_eager:
-        deliver_outbox.apply_async((message_id,))  # embedded default: runs here and now
+        for message_id, _task in rows:
+            deliver_outbox.apply_async((message_id,))  # embedded default: runs here and now
         return
     if time.monotonic() < _publish_paused_until:
         return
@@ -70,10 +124,20 @@ def _publish(message_id: int, task: str) -> None:
             # One quick attempt, bounded by the socket timeouts of the transport options.
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2,
                                    timeout=settings.CELERY_PUBLISH_TIMEOUT)
-            deliver_outbox.apply_async((message_id,), connection=conn, retry=False, queue=outbox_queue(task))
+            producer = conn.Producer()
+            by_queue: dict[str, list[int]] = {}
+            for message_id, task in rows:
+                by_queue.setdefault(outbox_queue(task), []).append(message_id)
+            for queue, ids in by_queue.items():
+                if len(ids) == 1:
+                    deliver_outbox.apply_async(ids, connection=conn, producer=producer, retry=False, queue=queue)
+                    continue
+                for start in range(0, len(ids), PUBLISH_CHUNK):
+                    deliver_outbox_many.apply_async((ids[start:start + PUBLISH_CHUNK],), connection=conn,
+                                                    producer=producer, retry=False, queue=queue)
     except Exception:
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-        logger.warning("outbox: broker unavailable, message %s left to the sweep", message_id, exc_info=True)
+        logger.warning("outbox: broker unavailable, %s message(s) left to the sweep", len(rows), exc_info=True)
 
 
 def _claim(message_id: int) -> OutboxMessage | None:

@@ -18,7 +18,7 @@ from .. import deadlines
 from ..models import Application, DocumentRequest
 from ..signals import file_rejected
 from ..states import State
-from .workflow import _notify
+from .outbox import outbox_put_many
 
 
 # --- Deadline sweeps (Celery beat and `manage.py run_deadlines`) -----------------------------
@@ -100,11 +100,15 @@ def document_reminders_send(*, today: date) -> int:
             .filter(answered_at__isnull=True, expired_at__isnull=True, reminder_sent_on__isnull=True,
                     application__state=State.AWAITING_DOCUMENTS)
             .filter(Q(extended_to__isnull=True, due_on__range=(today, window)) | Q(extended_to__range=(today, window)))
-            .select_related("application")
+            .only("pk", "application_id", "due_on", "extended_to")
         )
         DocumentRequest.objects.filter(pk__in=[r.pk for r in due]).update(reminder_sent_on=today)
-        for req in due:
-            _notify(req.application, "documents_reminder", key=f"request-{req.pk}", due=req.deadline.strftime("%d/%m/%Y"))
+        # The e-mails _notify would write, one by one, written at once (outbox_put_many: same keys).
+        outbox_put_many([
+            ("applications.send_mail", [req.application_id, "documents_reminder", {"due": req.deadline.strftime("%d/%m/%Y")}],
+             f"mail:documents_reminder:{req.application_id}:request-{req.pk}")
+            for req in due
+        ])
     return len(due)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from applications.events import event_record
 from applications.models import Application
-from applications.services import ServiceError, application_locked, outbox_put
+from applications.services import ServiceError, application_locked, outbox_put, outbox_put_many
 from schemes.engine.money import ZERO, euros, money
 
 from .. import deadlines
@@ -232,9 +232,11 @@ def repayment_orders_sweep(*, today: date) -> int:
             ).values_list("pk", "application_id", "response_due")
         )
         RepaymentOrder.objects.filter(pk__in=[pk for pk, _, _ in remind]).update(reminder_sent_on=today)
-        for pk, app_id, due in remind:
-            outbox_put(task="applications.send_mail", args=[app_id, "notice_reminder", {"due": due.strftime("%d/%m/%Y")}],
-                       key=f"mail:notice_reminder:order-{pk}")
+        outbox_put_many([
+            ("applications.send_mail", [app_id, "notice_reminder", {"due": due.strftime("%d/%m/%Y")}],
+             f"mail:notice_reminder:order-{pk}")
+            for pk, app_id, due in remind
+        ])
         return RepaymentOrder.objects.filter(
             status=RepaymentOrder.Status.NOTICE_SENT, response_due__lt=today
         ).update(status=RepaymentOrder.Status.STANDING)

@@ -143,3 +143,60 @@ def test_every_background_task_named_by_a_service_is_registered():
     for name in ("applications.send_mail", "decisions.close_session", "decisions.issue_decision_letters",
                  "decisions.issue_letter", "payments.issue_formal_notice"):
         assert name in current_app.tasks
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Celery as in production (not eager) on an in-memory broker; records what is published
+    and how many broker connections were opened for it."""
+    from aid_portal.celery import app
+    from applications import tasks
+
+    calls = {"connections": 0, "single": [], "many": []}
+    real_connection = app.connection_for_write
+
+    def connection_for_write(*args, **kwargs):
+        calls["connections"] += 1
+        return real_connection(*args, **kwargs)
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    outbox_module._publish_paused_until = 0.0
+    monkeypatch.setattr(app, "connection_for_write", connection_for_write)
+    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda args, **kw: calls["single"].append(list(args)))
+    monkeypatch.setattr(tasks.deliver_outbox_many, "apply_async", lambda args, **kw: calls["many"].append(list(args[0])))
+    yield calls
+    app.conf.task_always_eager, app.conf.broker_url = saved
+
+
+def test_a_transaction_publishes_its_messages_together_in_chunks(published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        written = outbox_module.outbox_put_many(
+            [("applications.send_mail", [k, "documents_reminder", {}], f"mail:many:{k}") for k in range(45)])
+        outbox_put(task="applications.send_mail", args=[99, "x", {}], key="mail:one")
+    ids = list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))
+    assert written == 45 and len(ids) == 46
+    # One connection, rows in chunks of PUBLISH_CHUNK, each row once.
+    assert published["connections"] == 1 and published["single"] == []
+    assert [len(chunk) for chunk in published["many"]] == [20, 20, 6]
+    assert sorted(pk for chunk in published["many"] for pk in chunk) == ids
+
+
+def test_one_message_is_published_alone_and_a_rollback_publishes_nothing(published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        outbox_put(task="applications.send_mail", args=[1, "x", {}], key="mail:rolled-back")
+        raise RuntimeError("the change fails")
+    assert published == {"connections": 0, "single": [], "many": []}
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = outbox_put(task="applications.send_mail", args=[1, "x", {}], key="mail:one")
+    assert published["single"] == [[message.pk]] and published["many"] == []
+
+
+def test_writing_many_keeps_the_rows_already_written():
+    with transaction.atomic():
+        first = outbox_put(task="applications.send_mail", args=[1, "a", {}], key="mail:a")
+        written = outbox_module.outbox_put_many([("applications.send_mail", [1, "changed", {}], "mail:a"),
+                                                 ("applications.send_mail", [2, "b", {}], "mail:b")])
+    assert written == 1
+    assert OutboxMessage.objects.get(pk=first.pk).args == [1, "a", {}]
+    assert OutboxMessage.objects.get(key="mail:b").args == [2, "b", {}]

@@ -84,3 +84,17 @@ def test_no_printing_without_harfbuzz_subset(monkeypatch):
     monkeypatch.setattr(printing, "_weasyprint", lambda: (weasyprint, fetcher, False))
     with pytest.raises(printing.LetterPrintingError, match="libharfbuzz-subset0"):
         printing.html_to_pdf(HTML)
+
+
+def test_the_fonts_are_loaded_once_per_thread_and_change_nothing_printed(no_network):
+    """A worker process loads the fonts when it starts (aid_portal.celery) and every later print
+    reuses them: the same bytes as a print with fonts freshly loaded."""
+    from aid_portal.celery import _load_printing
+
+    printing._printer.__dict__.pop("fonts", None)
+    fresh = printing.html_to_pdf(HTML)  # loads them
+    printing._printer.__dict__.pop("fonts", None)
+    _load_printing()
+    loaded = printing._printer.fonts
+    assert printing.html_to_pdf(HTML) == fresh == printing.html_to_pdf(HTML)
+    assert printing._printer.fonts is loaded

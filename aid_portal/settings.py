@@ -338,6 +338,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "applications.send_mail": {"queue": "default"},
     "applications.deliver_outbox": {"queue": "default"},
+    "applications.deliver_outbox_many": {"queue": "default"},
     "applications.sweep_outbox": {"queue": "default"},
     "decisions.resume_stalled_closings": {"queue": "default"},
     "aid_portal.ping": {"queue": "default"},

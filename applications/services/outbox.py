@@ -76,33 +76,31 @@ def outbox_queue(task: str) -> str:
 
 
 class _Flush:
-    """The after-commit callback of a write. The first of a transaction's callbacks to run takes
-    the rows of the writes whose callbacks are still to run after it, and publishes them all over
-    one broker connection, in chunks: a connection per message cost ~15 ms each, most of a sweep
-    that writes thousands (bench/batch.py). Django pops each callback before running it, so what
-    is left in `run_on_commit` is what follows; a savepoint rolled back took its callbacks, and
-    their rows, away. A test running captured callbacks leaves them listed: only those after
-    this one are taken."""
+    """The after-commit callback that publishes a transaction's rows. A transaction registers one:
+    later writes in it add their rows to it (_publish_after_commit), and it publishes them all
+    over one broker connection, in chunks: a connection per message cost ~15 ms each, most of a
+    sweep that writes thousands (bench/batch.py). A savepoint rolled back after adding rows
+    leaves their ids here; their rows are gone, and delivering a missing row does nothing."""
 
     def __init__(self, rows: list[tuple[int, str]]):
         self.rows = rows  # (row id, its task): the task names the queue
 
     def __call__(self) -> None:
-        if not self.rows:
-            return  # published by an earlier callback of the same commit
-        rows, self.rows = self.rows, []
-        pending = [func for _sids, func, _robust in transaction.get_connection().run_on_commit]
-        after = pending[next((i + 1 for i, func in enumerate(pending) if func is self), 0):]
-        for func in after:
-            if isinstance(func, _Flush):
-                rows.extend(func.rows)
-                func.rows = []
-        _publish(*rows)
+        _publish(*self.rows)
 
 
 def _publish_after_commit(rows: list[tuple[int, str]]) -> None:
-    if rows:
-        transaction.on_commit(_Flush(list(rows)))
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Django runs a commit's callbacks from a list it has already taken off the connection,
+        # so the flush cannot look for its followers when it runs: the writes join it here.
+        for _sids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _Flush):
+                func.rows.extend(rows)
+                return
+    transaction.on_commit(_Flush(list(rows)))
 
 
 def _publish(*rows: tuple[int, str]) -> None:

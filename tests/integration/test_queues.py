@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
     "applications.send_mail": "default",
     "applications.deliver_outbox": "default",
+    "applications.deliver_outbox_many": "default",
     "applications.sweep_outbox": "default",
     "decisions.resume_stalled_closings": "default",
     "aid_portal.ping": "default",
@@ -109,3 +110,36 @@ def test_docker_compose_consumes_every_queue_and_runs_one_beat():
     beats = [name for name, command in services.items() if " beat" in command]
     assert beats == ["beat"]
     assert not any(re.search(r"(^| )(-B|--beat)( |$)", command) for command in services.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_s_rows_go_in_chunks_each_to_its_task_s_queue():
+    """Rows written together are published together (applications.deliver_outbox_many, chunks of
+    PUBLISH_CHUNK), but never across queues: letters stay on the letters queue, e-mails on
+    default."""
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    outbox_module._publish_paused_until = 0.0
+    try:
+        with transaction.atomic():
+            letters = [outbox_put(task="decisions.issue_decision_letters", args=[k], key=f"chunks:letter:{k}")
+                       for k in range(3)]
+            mails = [outbox_put(task="applications.send_mail", args=[k, "x", {}], key=f"chunks:mail:{k}")
+                     for k in range(2)]
+        with app.connection_for_read() as conn:
+            received = {}
+            for name in ("default", "letters", "sweeps"):
+                queue = conn.SimpleQueue(name)
+                received[name] = []
+                while queue.qsize():
+                    message = queue.get(timeout=1)
+                    received[name].append((message.headers["task"], message.payload[0]))
+                    message.ack()
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        outbox_module._publish_paused_until = 0.0
+    assert received == {
+        "letters": [("applications.deliver_outbox_many", [[row.pk for row in letters]])],
+        "default": [("applications.deliver_outbox_many", [[row.pk for row in mails]])],
+        "sweeps": [],
+    }

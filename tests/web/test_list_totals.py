@@ -20,7 +20,13 @@ from django.utils import timezone
 from accounts.models import User
 from aid_portal.volume import volume_generate
 from applications.models import Application, DocumentRequest
-from applications.queues import officer_applications, officer_queue, officer_today
+from applications.queues import (
+    academic_years,
+    officer_academic_years,
+    officer_applications,
+    officer_queue,
+    officer_today,
+)
 from applications.states import State
 from core.pagination import CountedPaginator
 from decisions.models import Appeal, ChangeReport
@@ -131,3 +137,32 @@ def test_counted_paginator_takes_the_count_it_is_given():
     paginator = CountedPaginator(range(100), 25, count=60)
     assert paginator.count == 60 and paginator.num_pages == 3
     assert list(paginator.page(3).object_list) == list(range(50, 60))
+
+
+def test_academic_years_are_the_distinct_years_of_the_files(files):
+    """The filters' years, read by walking the year index, are SELECT DISTINCT's: newest first,
+    drafts counted for the authority's dashboard and not for the officer's queue."""
+    horizons = Application.objects.filter(scheme__code="horizons")
+    submitted = horizons.exclude(state=State.DRAFT).order_by("pk")
+    for offset, year in enumerate((2019, 2021, 2024)):
+        Application.objects.filter(pk__in=list(submitted.values_list("pk", flat=True)[offset * 3:offset * 3 + 3])).update(academic_year=year)
+    horizons.filter(state=State.DRAFT).update(academic_year=2030)
+    horizons.filter(pk=submitted.last().pk).update(academic_year=None)
+    agent = officer("horizons")
+    expected = sorted(set(submitted.exclude(academic_year=None).values_list("academic_year", flat=True)), reverse=True)
+    assert 2019 in expected and 2030 not in expected
+    assert officer_academic_years(user=agent) == expected
+    scheme_ids = [Scheme.objects.get(code="horizons").pk]
+    assert academic_years(scheme_ids=scheme_ids) == sorted({*expected, 2030}, reverse=True)
+    assert academic_years(scheme_ids=[]) == []
+    html = client_filter_choices(agent)
+    assert all(str(year) in html for year in expected)
+
+
+def client_filter_choices(agent) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    html = client.get(reverse("applications:officer_queue")).content.decode()
+    return html[html.index('name="year"'):html.index("</select>", html.index('name="year"'))]

@@ -29,7 +29,7 @@ from applications.queues import (
 )
 from applications.states import State
 from core.pagination import CountedPaginator
-from decisions.models import Appeal, ChangeReport
+from decisions.models import Appeal, ChangeReport, CommissionSession, SessionEntry
 from payments.selectors import payable_instalments, payable_summary
 from schemes.models import Scheme
 
@@ -166,3 +166,14 @@ def client_filter_choices(agent) -> str:
     client.force_login(agent)
     html = client.get(reverse("applications:officer_queue")).content.decode()
     return html[html.index('name="year"'):html.index("</select>", html.index('name="year"'))]
+
+
+def test_session_agenda_total_is_its_entries(client):
+    volume_generate(files=70, seed=7, batch=500, write=lambda _line: None, mix=[("horizons", State.GRANTED)])
+    first = CommissionSession.objects.filter(scheme__code="horizons").order_by("pk").first()
+    SessionEntry.objects.filter(session__scheme__code="horizons").update(session=first)
+    client.force_login(officer("horizons"))
+    response = client.get(reverse("decisions:session_detail", args=[first.pk]), {"page": 2})
+    agenda = response.context["agenda"]
+    assert agenda.paginator.count == first.entries.count() > 50
+    assert agenda.number == 2 and len(agenda.object_list) == first.entries.count() - 50

@@ -8,17 +8,25 @@ to the bare view (/bench/bare/, routed only when BENCH_BARE_VIEW=1) served by th
 in the same run, in slices alternating with each target's.
 
 1. Migrates the database of DATABASE_URL, loads the reference data and the demo data
-   (`seed_demo`, idempotent) and collects the static files (the manifest DEBUG=false needs).
-2. Opens a session for every demo user a target needs (the cookie wrk sends), resolves each
-   target's path (a file, a session of the officer's scope), starts gunicorn.
+   (`seed_demo`, idempotent), collects the static files (the manifest DEBUG=false needs) and
+   runs VACUUM (ANALYZE), as autovacuum would after a bulk load.
+2. Opens a session for every demo user a target needs (the cookie wrk sends) and resolves each
+   target's path on the largest objects of the officer's scope (the file with the longest
+   history, the session with the longest agenda), then starts gunicorn.
 3. Per target: one request that must answer 200 (a redirect to the sign-in page would measure
    the wrong page), a 2 s warm-up, then --duration seconds of wrk on the target and as many on
    the bare view, in --rounds alternating slices (bounded: wrk is killed past its time); reads
    req/s and p50/p95/p99 from bench/wrk.lua. The target's ratio is to the bare view measured in
-   the slices between its own, so both see the same load of the shared machine.
+   the slices between its own, so both see the same load of the shared machine. Then each
+   target alone, one connection for --latency-seconds: the time one visitor waits.
 4. Checks that a parameter changed in the database is answered by every following request,
    whichever worker takes it (the per-process cache of schemes.selectors), then restores it.
-5. Writes bench/results/web.json and prints a Markdown table.
+5. Writes bench/results/web.json (the load average before and after, the rows behind the
+   officer's pages, each goal met or not) and prints a Markdown table.
+
+On 100,000 files: copy the generated database (`createdb -T aid_portal_100k pages_100k`), run
+`seed_demo` on the copy once (its demo users are the ones signed in; its nightly sweep then
+rejects the volume's overdue Horizons files, about 2,000 letters: minutes), then this script.
 
 Add a page by adding a Target to TARGETS.
 """
@@ -325,6 +333,8 @@ def compare(port: int, bare: dict[str, Any], item: dict[str, Any], *, seconds: i
 def _merged(item: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
     target = item["target"]
     requests, seconds = sum(run["requests"] for run in runs), sum(run["seconds"] for run in runs)
+    if not requests or not seconds:
+        raise SystemExit(f"{target.name}: wrk completed no request in {seconds:.1f} s ({runs})")
     middle = lambda key: sorted(run[key] for run in runs)[len(runs) // 2]  # noqa: E731
     return {
         "name": target.name, "method": target.method, "path": item["path"], "user": target.user,
@@ -448,6 +458,8 @@ def main() -> None:
             bare, row = compare(args.port, items[0], item, **kw)
             row["bare_rps"], row["ratio"] = bare["rps"], round(row["rps"] / bare["rps"], 3)
             row["goal"] = goal(row)
+            print(f"{row['name']}: {row['rps']} req/s, bare {bare['rps']} req/s, ratio {row['ratio']}, "
+                  f"p95 {row['p95_ms']} ms", file=sys.stderr, flush=True)
             bares.append(bare)
             rows.append(row)
         if args.latency_seconds:

@@ -295,6 +295,22 @@ def wrk(port: int, item: dict[str, Any], body_file: str | None, *, seconds: int,
     }
 
 
+def settle(port: int, *, limit: float = 60.0) -> None:
+    """Wait until the server has worked off what the last slice queued: gunicorn's sync workers
+    still serve the requests wrk left in the backlog when it stopped, and a slow page leaves
+    seconds of them, which the next slice (the bare view's) would otherwise wait behind."""
+    deadline = time.monotonic() + limit
+    quick = 0
+    while quick < 2 and time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            request(port, "GET", BARE.path)
+        except OSError:
+            quick = 0
+            continue
+        quick = quick + 1 if time.monotonic() - started < 0.25 else 0
+
+
 def _body(target: Target) -> bytes | None:
     return json.dumps(target.body).encode("utf-8") if target.body is not None else None
 
@@ -321,12 +337,14 @@ def compare(port: int, bare: dict[str, Any], item: dict[str, Any], *, seconds: i
                 files[key] = str(Path(tmp) / f"{key}.json")
                 Path(files[key]).write_bytes(body)
             wrk(port, each, files.get(key), seconds=WARM_UP_SECONDS, connections=connections)
+            settle(port)
         share = max(1, round(seconds / rounds))
         for number in range(rounds):
             order = ("bare", "target") if number % 2 == 0 else ("target", "bare")
             for key in order:
                 each = bare if key == "bare" else item
                 slices[key].append(wrk(port, each, files.get(key), seconds=share, connections=connections))
+                settle(port)
     return _merged(bare, slices["bare"]), _merged(item, slices["target"])
 
 
@@ -465,6 +483,7 @@ def main() -> None:
         if args.latency_seconds:
             for item in items:
                 alone[item["target"].name] = latency(args.port, item, seconds=args.latency_seconds)
+                settle(args.port)
             for row in rows:
                 row["one_connection"] = alone[row["name"]]
         simulator = next((item for item in items if item["target"].path == "/api/v1/simulate"), None)

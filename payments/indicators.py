@@ -21,6 +21,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from applications.models import Application
+from applications.queues import academic_years
 from decisions.models import Outcome
 
 from .models import LedgerEntry, RepaymentOrder
@@ -128,11 +129,11 @@ def aude_helped_files(*, authority, academic_year=None) -> QuerySet[Application]
 
 
 def authority_years(*, authority) -> list[int]:
-    """The academic years that have files, for the filter (one query)."""
-    return list(
-        Application.objects.filter(scheme__authority=authority, academic_year__isnull=False)
-        .order_by("-academic_year").values_list("academic_year", flat=True).distinct()
-    )
+    """The academic years that have files, for the filter (one query walking the year index)."""
+    from schemes.models import Scheme
+
+    authority_id = getattr(authority, "pk", authority)
+    return academic_years(scheme_ids=Scheme.objects.filter(authority_id=authority_id).values_list("pk", flat=True))
 
 
 # --- The dashboard's table -----------------------------------------------------------------------

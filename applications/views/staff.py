@@ -21,6 +21,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from core.pagination import CountedPaginator
+
 from .. import exports, queues, services, staff_forms
 from ..models import DocumentRequest
 from ..rules import refusal_reason
@@ -156,8 +158,13 @@ class OfficerQueueView(StaffAccess, TemplateView):
             messages.warning(
                 self.request, f"Filtre ignoré (valeur invalide) : {form.error_text()}."
             )
-        page = _page(self.request, queues.officer_queue(user=user, filters=filters, today=today))
         counts = queues.officer_state_counts(user=user, filters=filters, today=today)
+        # The tabs' counts already total the list: no second COUNT over the queue.
+        by_state = {state: n for state, _label, n in counts}
+        total = by_state.get(filters["state"], 0) if filters.get("state") else sum(by_state.values())
+        page = CountedPaginator(
+            queues.officer_queue(user=user, filters=filters, today=today), PER_PAGE, count=total
+        ).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             form=form, page_obj=page, counts=counts, today=queues.officer_today(user=user, today=today), **kwargs
         )

@@ -26,6 +26,7 @@ from django.views.generic import FormView, TemplateView
 
 from applications import exports, queues
 from applications.views.staff import ServiceFormMixin
+from core.pagination import CountedPaginator
 from schemes.engine.money import euros
 
 from .. import selectors, services, session_forms
@@ -82,7 +83,10 @@ class SessionMixin(OfficerOnly):
     def detail_context(self, *, entry_form=None, entry_page=None, add_form=None) -> dict:
         """The session page; a form that failed is shown bound, with its errors, in its place."""
         session, get = self.session, self.request.GET
-        agenda = Paginator(selectors.session_agenda(session=session), AGENDA_PER_PAGE).get_page(entry_page or get.get("page"))
+        summary = selectors.session_summary(session=session)
+        # The summary has counted the entries: the agenda's paginator takes that total.
+        agenda = CountedPaginator(selectors.session_agenda(session=session), AGENDA_PER_PAGE,
+                                  count=summary["total"]).get_page(entry_page or get.get("page"))
         is_open = session.status == Status.OPEN
         rows = []
         cumulations = selectors.cumulations_of(applications=[entry.application for entry in agenda])
@@ -111,7 +115,7 @@ class SessionMixin(OfficerOnly):
         return {
             "session": session,
             "budgets": [(budget, _budget_rows(budget)) for budget in budgets],
-            "summary": selectors.session_summary(session=session),
+            "summary": summary,
             "agenda": agenda,
             "rows": rows,
             "candidates": candidates,

@@ -25,6 +25,7 @@ from django.views.generic import FormView, TemplateView
 from applications.services import ServiceError
 from applications.views.staff import StaffAccess
 from applications.views.student import OwnApplicationMixin
+from core.pagination import CountedPaginator
 
 from .. import exports, forms, pdf, selectors
 from ..services import payment_run_cancel, payment_run_confirm, payment_run_create
@@ -59,10 +60,11 @@ class PayableView(OfficerAccess, FormView):
                 self.request, _("Filtre ignoré (valeur invalide) : %(f)s.") % {"f": filter_form.error_text()}
             )
         payable = selectors.payable_instalments(user=user, today=timezone.localdate(), filters=filter_form.filters)
-        page = Paginator(payable, PER_PAGE).get_page(self.request.GET.get("page"))
+        count, total = selectors.payable_summary(payable)
+        page = CountedPaginator(payable, PER_PAGE, count=count).get_page(self.request.GET.get("page"))
         runs = Paginator(selectors.runs_for_officer(user=user), RUNS_PER_PAGE).get_page(self.request.GET.get("lots"))
         return super().get_context_data(
-            filter_form=filter_form, page_obj=page, payable_total=selectors.payable_total(payable), runs=runs, **kwargs
+            filter_form=filter_form, page_obj=page, payable_total=total, runs=runs, **kwargs
         )
 
     def form_valid(self, form):

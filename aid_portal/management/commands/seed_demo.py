@@ -126,10 +126,17 @@ class Command(BaseCommand):
         would, so that each file shows what its student and its officer would see."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from applications.services import outbox_sweep
+        from applications.services import outbox_sweep as sweep_once
         from decisions import services as decisions
         from decisions.letters import letter_accept
         from payments import services as payments
+
+        def outbox_sweep() -> None:
+            # The worker's sweep stops after 500 rows or 50 s; here everything must be delivered
+            # before the next step reads it. On a database that already holds generated files,
+            # the nightly sweep run below rejects their overdue files too: thousands of letters.
+            while sweep_once():
+                pass
 
         past = today - timedelta(days=300)
         schemes = {s.code: s for s in Scheme.objects.select_related("authority")}

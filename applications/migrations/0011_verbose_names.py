@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_verbose_names'),
-        ('applications', '0009_outbox'),
+        ('applications', '0010_queue_indexes'),
         ('decisions', '0007_recovery_controls'),
         ('schemes', '0010_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import rows_update
+
 from .. import deadlines
 from ..models import Application, DocumentRequest
 from ..signals import files_rejected
@@ -61,7 +63,7 @@ def incomplete_files_reject(*, today: date) -> int:
         # The FSM field is protected against attribute assignment, not against a queryset update:
         # this applies the transition `reject_incomplete` to the whole set at once.
         Application.objects.filter(pk__in=list(apps)).update(state=State.REJECTED_INCOMPLETE, updated_at=now)
-        Application.objects.bulk_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
+        rows_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
         DocumentRequest.objects.filter(pk__in=[r.pk for r in expired if r.application_id in apps]).update(expired_at=now)
         # Art. 8: each rejection is a decision with a motivated letter, recorded by the decisions
         # app for the whole set at once (it re-reads the files under the locks this transaction

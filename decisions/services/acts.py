@@ -18,6 +18,7 @@ from django.utils import timezone
 from applications.events import event_build
 from applications.models import Application, Event
 from applications.services import outbox_put_many
+from core.db import rows_update
 
 from ..models import Decision, Outcome
 from .closing import decisions_recorded_send
@@ -70,8 +71,7 @@ def decision_acts_record(*, rejections: list[tuple[Application, str]], kind: str
         events.append(event_build(application=app, kind="decision_act", actor=by, reason=decision.motivation,
                                   payload={"decision": decision.pk, "kind": decision.kind}))
     Event.objects.bulk_create(events, batch_size=1000)
-    Application.objects.bulk_update(apps, ["current_decision", "updated_at", "events_head", "events_count"],
-                                    batch_size=1000)
+    rows_update(apps, ["current_decision", "updated_at", "events_head", "events_count"])
     decisions_recorded_send(decisions=decisions, today=today)
     # The letters are work written down with the acts (the outbox): a worker dying before they
     # are sent never leaves a decision without its letter.

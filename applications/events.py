@@ -43,6 +43,41 @@ def compute_hash(event: Event) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
+def event_build(
+    *,
+    application: Application,
+    kind: str,
+    actor=None,
+    actor_label: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    created_at=None,
+) -> Event:
+    """The next event of the file's chain, hashed but not saved, and the file's head moved to it
+    in memory only. `event_record` saves one; a set-based service builds one per file, then
+    writes them with one bulk_create and the heads with one bulk_update (as the sweeps do).
+    Call while holding the application's row lock."""
+    event = Event(
+        application=application,
+        seq=application.events_count + 1,
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label or (actor.get_full_name() or actor.get_username() if actor else "système"),
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        # Round-trip through JSON so that what is hashed is exactly what the database returns.
+        payload=json.loads(json.dumps(payload or {}, default=str)),
+        created_at=created_at or timezone.now(),
+        prev_hash=application.events_head,
+    )
+    event.hash = compute_hash(event)
+    application.events_head, application.events_count = event.hash, event.seq
+    return event
+
+
 def event_record(
     *,
     application: Application,
@@ -55,24 +90,10 @@ def event_record(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Append one event to the file's chain. Call while holding the application's row lock."""
-    event = Event(
-        application=application,
-        seq=application.events_count + 1,
-        kind=kind,
-        actor=actor,
-        actor_label=actor_label or (actor.get_full_name() or actor.get_username() if actor else "système"),
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        # Round-trip through JSON so that what is hashed is exactly what the database returns.
-        payload=json.loads(json.dumps(payload or {}, default=str)),
-        created_at=timezone.now(),
-        prev_hash=application.events_head,
-    )
-    event.hash = compute_hash(event)
+    event = event_build(application=application, kind=kind, actor=actor, actor_label=actor_label,
+                        from_state=from_state, to_state=to_state, reason=reason, payload=payload)
     event.save(force_insert=True)
     Application.objects.filter(pk=application.pk).update(events_head=event.hash, events_count=event.seq)
-    application.events_head, application.events_count = event.hash, event.seq
     return event
 
 

@@ -1,6 +1,6 @@
 """Benchmark: the batch work of a portal holding 100,000 files (issue "performance", point 5).
 
-    python bench/batch.py [--template aid_portal_100k] [--database batch_100k] [--repeat 3]
+    python bench/batch.py [--template aid_portal_100k] [--database batch_100k] [--repeat 3] [--only sweeps]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/my_copy python bench/batch.py --repeat 1
 
 Every run works on a fresh copy of a database filled by `manage.py generate_volume` (bench/volume.py):
@@ -278,7 +278,8 @@ def measure_letters(*, session, database_url: str, redis_url: str, timeout: floa
 
 
 # --- One run -----------------------------------------------------------------------------------
-def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, timeout: float) -> dict:
+def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, timeout: float,
+            only: str = "all") -> dict:
     from django.utils import timezone
 
     from accounts.models import User
@@ -293,6 +294,8 @@ def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, 
                                                 ("today (rejections, standing orders)", today),
                                                 ("today again (nothing due)", today)])
         _say("sweeps", result["sweeps"])
+        if only == "sweeps":
+            return result
         closed, result["close"] = timed(close_commission, files=files, run=f"C{stamp}")
         result["close"]["files"] = closed["decided"]
         _say("close", result["close"])
@@ -343,6 +346,8 @@ def _summary(runs: list[dict]) -> dict:
 
     out = {f"sweep {i + 1}: {s['day']}": series(lambda r, i=i: r["sweeps"][i]["seconds"])
            for i, s in enumerate(runs[0]["sweeps"])}
+    if "close" not in runs[0]:  # --only sweeps
+        return out
     out["close"] = series(lambda r: r["close"]["seconds"])
     out["payment_run_create"] = series(lambda r: r["payment_run"]["create"]["seconds"])
     out["payment_listing_csv"] = series(lambda r: r["payment_run"]["csv"]["seconds"])
@@ -359,6 +364,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--instalments", type=int, default=10000)
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to the letters")
+    parser.add_argument("--only", choices=["all", "sweeps"], default="all",
+                        help="sweeps: measure 1 alone (a few minutes, the copy included)")
     parser.add_argument("--out", help=argparse.SUPPRESS)  # a child's run, as JSON, for its parent
     args = parser.parse_args()
     given = os.environ.get("DATABASE_URL", "")
@@ -373,7 +380,7 @@ def main() -> None:
             print(f"run {k + 1}/{args.repeat} on {args.database}, a copy of {args.template}", flush=True)
             out = Path(tempfile.mkstemp(prefix="batch-run-", suffix=".json")[1])
             child = [sys.executable, __file__, "--files", str(args.files), "--instalments", str(args.instalments),
-                     "--timeout", str(args.timeout), "--out", str(out)]
+                     "--timeout", str(args.timeout), "--only", args.only, "--out", str(out)]
             subprocess.run(child, env={**os.environ, "DATABASE_URL": PG + args.database}, check=True)
             runs.append(json.loads(out.read_text()))
             out.unlink()
@@ -387,6 +394,13 @@ def main() -> None:
         "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if args.only == "sweeps" and RESULTS.exists():
+        # The other measures keep their figures and their runs: only the sweeps' are replaced,
+        # with this run's date and load beside them (the runs of the full measure stay as taken).
+        previous = json.loads(RESULTS.read_text())
+        previous["summary"].update(result["summary"])
+        previous["sweeps_only"] = {key: result[key] for key in ("date", "template", "files_in_volume", "runs")}
+        result = previous
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     print(json.dumps(result["summary"], indent=2))
 
@@ -406,7 +420,7 @@ def _run_here(args, database_url: str) -> dict:
 
     try:
         run = one_run(files=args.files, instalments=args.instalments, database_url=database_url,
-                      redis_url=redis_url, timeout=args.timeout)
+                      redis_url=redis_url, timeout=args.timeout, only=args.only)
         run["files_in_volume"] = _count_files()
         return run
     finally:

@@ -7,10 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Paiements")
 
     def ready(self):
-        # The decisions app announces each decision it records (decisions.signals); payments plans
+        # The decisions app announces the decisions it records (decisions.signals); payments plans
         # its instalments in the same transaction. A signal, so that decisions never imports us.
-        from decisions.signals import decision_recorded
+        from decisions.signals import decisions_recorded
 
-        from .receivers import plan_payments_on_decision
+        from .receivers import plan_payments_on_decisions
 
-        decision_recorded.connect(plan_payments_on_decision, dispatch_uid="payments.plan_on_decision")
+        decisions_recorded.connect(plan_payments_on_decisions, dispatch_uid="payments.plan_on_decisions")

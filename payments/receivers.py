@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 
-def plan_payments_on_decision(sender, *, decision, today: date, **kwargs) -> None:
-    """decisions.signals.decision_recorded: plan the decision's instalments (sent inside the
-    transaction that holds the file's row lock, as payment_plan_for_decision requires)."""
-    from .services import payment_plan_for_decision
+def plan_payments_on_decisions(sender, *, decisions, today: date, **kwargs) -> None:
+    """decisions.signals.decisions_recorded: plan the decisions' instalments (sent inside the
+    transaction that holds the files' row locks, as payment_plans_for_decisions requires), the
+    whole set at once."""
+    from .services import payment_plans_for_decisions
 
-    payment_plan_for_decision(decision=decision, today=today)
+    payment_plans_for_decisions(decisions=decisions, today=today)

@@ -96,8 +96,13 @@ def _publish_after_commit(rows: list[tuple[int, str]]) -> None:
     if connection.in_atomic_block:
         # Django runs a commit's callbacks from a list it has already taken off the connection,
         # so the flush cannot look for its followers when it runs: the writes join it here.
-        for _sids, func, _robust in connection.run_on_commit:
-            if isinstance(func, _Flush):
+        # Only a flush registered within the savepoints still open: one registered in a savepoint
+        # since released (an earlier service's atomic block inside a longer transaction, as in
+        # a test's) may be handed over apart from this one (django's captureOnCommitCallbacks
+        # takes only the callbacks registered inside it), and must not carry these rows away.
+        open_sids = set(connection.savepoint_ids)
+        for sids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _Flush) and sids <= open_sids:
                 func.rows.extend(rows)
                 return
     transaction.on_commit(_Flush(list(rows)))

@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import rows_update
+
 from .. import deadlines
 from ..models import Application, DocumentRequest
-from ..signals import file_rejected
+from ..signals import files_rejected
 from ..states import State
 from .outbox import outbox_put_many
 
@@ -24,7 +26,7 @@ from .outbox import outbox_put_many
 # --- Deadline sweeps (Celery beat and `manage.py run_deadlines`) -----------------------------
 def incomplete_files_reject(*, today: date) -> int:
     """Reject the Horizons files whose document request is past its (possibly extended) deadline
-    (Art. 5), each by a motivated decision the decisions app records on `file_rejected` (Art. 8).
+    (Art. 5), each by a motivated decision the decisions app records on `files_rejected` (Art. 8).
 
     Set-based: a fixed number of queries whatever the number of files. Running it twice rejects
     nothing more: the second run finds no file still awaiting documents past its deadline."""
@@ -61,14 +63,13 @@ def incomplete_files_reject(*, today: date) -> int:
         # The FSM field is protected against attribute assignment, not against a queryset update:
         # this applies the transition `reject_incomplete` to the whole set at once.
         Application.objects.filter(pk__in=list(apps)).update(state=State.REJECTED_INCOMPLETE, updated_at=now)
-        Application.objects.bulk_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
+        rows_update(list(apps.values()), ["events_head", "events_count", "closing_reason"])
         DocumentRequest.objects.filter(pk__in=[r.pk for r in expired if r.application_id in apps]).update(expired_at=now)
-        # Art. 8: each rejection is a decision with a motivated letter (sent by the decisions app,
-        # which re-reads the file under the lock this transaction holds).
-        for app in apps.values():
-            req = requests_by_app[app.pk]
-            file_rejected.send(sender=Application, application=app, kind="incomplete", today=today, by=None,
-                               motivation=_incomplete_motivation(req))
+        # Art. 8: each rejection is a decision with a motivated letter, recorded by the decisions
+        # app for the whole set at once (it re-reads the files under the locks this transaction
+        # holds). One send, not one per file: the receivers' queries do not grow with the files.
+        files_rejected.send(sender=Application, kind="incomplete", today=today, by=None,
+                            rejections=[(app, _incomplete_motivation(requests_by_app[app.pk])) for app in apps.values()])
     return len(apps)
 
 

@@ -33,7 +33,7 @@ from ..selectors import (
     documents_to_renew,
     required_document_kinds,
 )
-from ..signals import file_rejected
+from ..signals import files_rejected
 from ..states import State
 from ..uploads import UploadRefused, upload_content_type
 from .outbox import outbox_put
@@ -355,7 +355,7 @@ def application_mark_ready(*, application: Application, by) -> Application:
 def application_close(*, application: Application, by, reason: str, today: date | None = None) -> Application:
     """Classer sans suite. It ends the file against the student's wish, so it is a decision like a
     rejection (Art. 8): the decisions app records the act and sends its motivated letter, with
-    the means of appeal, on `file_rejected` (applications/signals.py)."""
+    the means of appeal, on `files_rejected` (applications/signals.py), sent with this one file."""
     today = today or timezone.localdate()
     if not reason.strip():
         raise ServiceError(_("Le classement sans suite doit être motivé."), field="reason")
@@ -364,8 +364,8 @@ def application_close(*, application: Application, by, reason: str, today: date 
         check_officer(app, by)
         app.closing_reason = reason.strip()
         _transition(app, "close", by=by, reason=reason.strip())
-        file_rejected.send(sender=Application, application=app, kind="closure", motivation=app.closing_reason,
-                           today=today, by=by)
+        files_rejected.send(sender=Application, rejections=[(app, app.closing_reason)], kind="closure",
+                            today=today, by=by)
     return app
 
 

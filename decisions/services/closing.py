@@ -25,7 +25,7 @@ from schemes.inputs import InvalidInput, parse_case
 from schemes.selectors import parameter_timelines, reference_tables
 
 from ..models import CommissionSession, Decision, Outcome, SessionEntry
-from ..signals import decision_recorded
+from ..signals import decisions_recorded
 from ..snapshots import snapshot_build
 from .sessions import _officer_of
 
@@ -198,7 +198,13 @@ def _decide(*, entry: SessionEntry, app: Application, session: CommissionSession
 def decision_recorded_send(*, decision: Decision, today: date) -> None:
     """Tell the later stages (payments plans the instalments) that `decision` is recorded. Call
     inside the transaction that created it, so that their writes commit or roll back with it."""
-    decision_recorded.send(sender=Decision, decision=decision, today=today)
+    decisions_recorded_send(decisions=[decision], today=today)
+
+
+def decisions_recorded_send(*, decisions: list[Decision], today: date) -> None:
+    """`decision_recorded_send` for a set of decisions, in one signal (decisions.signals)."""
+    if decisions:
+        decisions_recorded.send(sender=Decision, decisions=decisions, today=today)
 
 
 def session_beneficiaries(*, session: CommissionSession):

@@ -70,34 +70,69 @@ def _rest_of_schedule(decision: Decision, net_paid: Decimal, today: date) -> lis
 
 
 def payment_plan_for_decision(*, decision: Decision, today: date) -> list[Instalment]:
-    """Plan what a decision leaves to pay. Call while holding the application's row lock.
+    """`payment_plans_for_decisions` for one decision."""
+    return payment_plans_for_decisions(decisions=[decision], today=today)
+
+
+def payment_plans_for_decisions(*, decisions: list[Decision], today: date) -> list[Instalment]:
+    """Plan what each decision leaves to pay. Call while holding the applications' row locks;
+    at most one decision per application.
 
     A first decision gets the scheme's whole schedule. A later one (after an appeal or a reported
     change) cancels what is still unpaid, then plans the difference between its amount and what
-    has been paid net; when less is due than was paid, a repayment order claims the excess."""
-    app = decision.application
-    account, _created = Account.objects.select_for_update().get_or_create(application=app)
-    if decision.amount > account.ceiling:
-        Account.objects.filter(pk=account.pk).update(ceiling=decision.amount)
-    Instalment.objects.filter(application=app, status=Instalment.Status.PLANNED).update(status=Instalment.Status.CANCELLED)
-    net_paid = account.paid - account.repaid - account.waived
-    if decision.outcome != "granted" or decision.amount <= 0:
-        instalments = []
-    elif net_paid == 0:
-        instalments = _planned(decision, decision.amount)
-    elif decision.amount > net_paid and app.scheme.code != "horizons":
-        instalments = _rest_of_schedule(decision, net_paid, today)
-    elif decision.amount > net_paid:
-        rest = decision.amount - net_paid
-        instalments = [Instalment(
-            application=app, decision=decision, kind=Instalment.Kind.BALANCE, sequence=1, label=_("Complément"),
-            amount=rest, due_on=today, condition=_("décision modificative"), article="Art. 10", awaiting_proof=True,
-            latest_on=_planned(decision, decision.amount)[-1].latest_on,
-        )]
-    else:
-        instalments = []
-    Instalment.objects.bulk_create(instalments)
-    if decision.amount < net_paid:
-        _order_create(application=app, amount=net_paid - max(decision.amount, ZERO), reason=RepaymentOrder.Reason.CHANGE,
-                      explanation=_("La nouvelle décision ramène l'aide à %(a)s.") % {"a": eur(decision.amount)}, by=None, today=today)
+    has been paid net; when less is due than was paid, a repayment order claims the excess.
+
+    Set-based, for the sweep's thousands of rejection acts (decisions.services.acts): the
+    accounts got or created, the planned instalments cancelled and the new ones written in a
+    fixed number of queries. What stays per decision is rare: a ceiling raised (a grant above
+    any earlier one) and a repayment order (a file paid more than its new decision)."""
+    if not decisions:
+        return []
+    accounts = _accounts_locked([d.application_id for d in decisions])
+    for decision in decisions:
+        account = accounts[decision.application_id]
+        if decision.amount > account.ceiling:
+            Account.objects.filter(pk=account.pk).update(ceiling=decision.amount)
+    Instalment.objects.filter(application_id__in=list(accounts), status=Instalment.Status.PLANNED).update(
+        status=Instalment.Status.CANCELLED)
+    instalments, orders = [], []
+    for decision in decisions:
+        app, account = decision.application, accounts[decision.application_id]
+        net_paid = account.paid - account.repaid - account.waived
+        if decision.outcome != "granted" or decision.amount <= 0:
+            planned = []
+        elif net_paid == 0:
+            planned = _planned(decision, decision.amount)
+        elif decision.amount > net_paid and app.scheme.code != "horizons":
+            planned = _rest_of_schedule(decision, net_paid, today)
+        elif decision.amount > net_paid:
+            rest = decision.amount - net_paid
+            planned = [Instalment(
+                application=app, decision=decision, kind=Instalment.Kind.BALANCE, sequence=1, label=_("Complément"),
+                amount=rest, due_on=today, condition=_("décision modificative"), article="Art. 10", awaiting_proof=True,
+                latest_on=_planned(decision, decision.amount)[-1].latest_on,
+            )]
+        else:
+            planned = []
+        instalments.extend(planned)
+        if decision.amount < net_paid:
+            orders.append((decision, net_paid))
+    Instalment.objects.bulk_create(instalments, batch_size=1000)
+    for decision, net_paid in orders:
+        _order_create(application=decision.application, amount=net_paid - max(decision.amount, ZERO),
+                      reason=RepaymentOrder.Reason.CHANGE, by=None, today=today,
+                      explanation=_("La nouvelle décision ramène l'aide à %(a)s.") % {"a": eur(decision.amount)})
     return instalments
+
+
+def _accounts_locked(application_ids: list[int]) -> dict[int, Account]:
+    """The files' accounts, created where missing, locked in ascending pk order: a bulk
+    get_or_create. The caller holds the files' locks, so no one else creates them meanwhile;
+    ignore_conflicts is there all the same, as get_or_create's own retry would be."""
+    wanted = sorted(set(application_ids))
+    found = set(Account.objects.filter(application_id__in=wanted).values_list("application_id", flat=True))
+    missing = [Account(application_id=pk) for pk in wanted if pk not in found]
+    if missing:
+        Account.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
+    locked = Account.objects.select_for_update().filter(application_id__in=wanted).order_by("pk")
+    return {account.application_id: account for account in locked}

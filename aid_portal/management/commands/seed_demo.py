@@ -132,10 +132,12 @@ class Command(BaseCommand):
         from payments import services as payments
 
         def outbox_sweep() -> None:
-            # The worker's sweep stops after 500 rows or 50 s; here everything must be delivered
-            # before the next step reads it. On a database that already holds generated files,
-            # the nightly sweep run below rejects their overdue files too: thousands of letters.
-            while sweep_once():
+            # The worker's sweep stops after 500 rows or 50 s and leaves rows younger than its
+            # grace to their published message; here everything must be delivered before the
+            # next step reads it, so no grace. On a database that already holds generated
+            # files, the nightly sweep run below rejects their overdue files too: thousands of
+            # letters.
+            while sweep_once(grace_seconds=0):
                 pass
 
         past = today - timedelta(days=300)
@@ -177,7 +179,7 @@ class Command(BaseCommand):
         waived = horizons(102, on=past - timedelta(days=365))
         order = payments.aid_lost_declare(application=waived, by=region, today=today,
                                           reason="Changement d'établissement d'accueil jamais signalé (art. 10).")
-        outbox_sweep(grace_seconds=0)  # the formal notice, as the worker would issue it
+        outbox_sweep()  # the formal notice, as the worker would issue it
         order.refresh_from_db()
         payments.repayment_order_decide(order=order, by=region, waive=True, amount=order.amount / 2, today=today,
                                         note="Remise partielle : frais de retour anticipé justifiés (art. 11).")
@@ -194,7 +196,7 @@ class Command(BaseCommand):
         # An Aude file amended after a change (new agreement accepted) and paid.
         aude = self._application(scheme=schemes["aude"], state=State.GRANTED, variant=104, today=past,
                                  student=student, establishment=None, staff=None, officer=aude_agent)
-        outbox_sweep(grace_seconds=0)  # the decision's letters
+        outbox_sweep()  # the decision's letters
         letter_accept(letter=aude.letters.get(kind="agreement"), by=student)
         internship = aude.current_decision.snapshot["input"]["internship"]
         shorter = (date.fromisoformat(internship["end_date"]) - timedelta(days=28)).isoformat()
@@ -203,14 +205,14 @@ class Command(BaseCommand):
                                          changes={"internship": {"end_date": shorter}})
         decisions.change_review(report=report, by=aude_agent, accept=True, today=past + timedelta(days=51),
                                 answer="Durée du stage réduite : montant recalculé.")
-        outbox_sweep(grace_seconds=0)  # the amending decision and its new agreement
+        outbox_sweep()  # the amending decision and its new agreement
         aude.refresh_from_db()
         letter_accept(letter=aude.letters.filter(kind="agreement").latest("pk"), by=student)
         due = list(payments.instalments_payable(today).filter(application=aude).values_list("pk", flat=True))
         run = payments.payment_run_create(authority=aude.scheme.authority, instalment_ids=due, by=aude_agent,
                                           execution_date=today, today=today)
         payments.payment_run_confirm(run=run, by=aude_agent, today=today)
-        outbox_sweep(grace_seconds=0)
+        outbox_sweep()
         return 5
 
     def _application(self, *, scheme, state, variant, today, student, establishment, staff, officer,

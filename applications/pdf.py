@@ -155,17 +155,20 @@ def printing_warm_up() -> None:
         _fonts()
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, *, tagged: bool = True) -> bytes:
     """Print `html` to a tagged PDF/A-3u with the shipped fonts, fetching nothing else.
     Raises LetterPrintingError when HarfBuzz-Subset is missing or the HTML refers to anything
-    but the shipped fonts."""
+    but the shipped fonts.
+
+    `tagged=False` leaves the tags out: for the payment run's listing, printed in parts and joined
+    (payments.pdf says why it is not tagged)."""
     weasyprint, _, has_harfbuzz_subset = _weasyprint()
     if not has_harfbuzz_subset:
         raise LetterPrintingError(HARFBUZZ_SUBSET_MISSING)
     fetcher, fonts, faces = _fonts()
     try:
         return weasyprint.HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-            stylesheets=[faces], font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=True,
+            stylesheets=[faces], font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=tagged,
         )
     except weasyprint.urls.FatalURLFetchingError as error:
         raise LetterPrintingError(str(error.__cause__ or error)) from error

@@ -1,6 +1,6 @@
 """Benchmark: the batch work of a portal holding 100,000 files (issue "performance", point 5).
 
-    python bench/batch.py [--template aid_portal_100k] [--database batch_100k] [--repeat 3] [--only sweeps]
+    python bench/batch.py [--template aid_portal_100k] [--database batch_100k] [--repeat 3] [--only sweeps|payment_run]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/my_copy python bench/batch.py --repeat 1
 
 Every run works on a fresh copy of a database filled by `manage.py generate_volume` (bench/volume.py):
@@ -19,7 +19,7 @@ Per run, each timed with the peak resident memory of the process(es) doing the w
    Haute-Garonne (a volume generated before aid_portal.volume wrote the students' accepted
    commitments gets them first, untimed: aid_portal.volume.acceptances_write), its SEPA XML
    (built and validated against the XSD inside), then its listings: the CSV streamed to the end
-   and the PDF printed.
+   and the PDF printed as the view prints it (in parts, into a temporary file: payments.pdf).
 4. letters: 2 Celery workers (prefork, --concurrency 1 each: the machine's 2 cores) started and
    ready, then the 1,000 decisions' outbox messages published; timed until every letter is stored
    and every message delivered. Target: under 60 s.
@@ -155,14 +155,41 @@ def payment_run(*, authority, officer, ids: list[int], today: date) -> dict:
     csv_size, csv = timed(csv_bytes)
 
     def pdf_bytes() -> int:
-        return len(pdf.html_to_pdf(pdf.render_run_listing_html(selectors.run_listing(run=run))))
+        # As the view prints it: in parts, into a temporary file (payments.pdf.run_listing_pdf).
+        with tempfile.TemporaryFile() as out:
+            pages = pdf.run_listing_pdf(selectors.run_listing(run=run), out=out)
+            return out.tell(), pages
 
-    pdf_size, listing_pdf = timed(pdf_bytes)
+    (pdf_size, pdf_pages), listing_pdf = timed(pdf_bytes)
+
     return {
         "instalments": run.count, "total_eur": str(run.total), "sepa_xml_bytes": len(run.sepa_xml.encode()),
-        "create": create, "csv": {**csv, "bytes": csv_size}, "pdf": {**listing_pdf, "bytes": pdf_size},
+        "create": create, "csv": {**csv, "bytes": csv_size}, "pdf": {**listing_pdf, "bytes": pdf_size, "pages": pdf_pages},
         "run_id": run.pk,
     }
+
+
+def measure_payment_run(*, instalments: int, today: date) -> tuple[dict, dict]:
+    """Measure 3 on `instalments` payable Haute-Garonne instalments, the payable topped up first
+    when the volume has too few: (what the setup found and did, the run's figures)."""
+    from accounts.models import User
+    from schemes.models import Scheme
+
+    # Haute-Garonne pays by the month: the volume holds more than 10,000 of its instalments due.
+    authority = Scheme.objects.select_related("authority").get(code="haute-garonne").authority
+    officer = User.objects.get(officer_membership__authority=authority, username__startswith="volume-agent-")
+    ids = payable_ids(authority=authority, today=today)
+    setup = {"authority": authority.name, "payable_in_volume": len(ids)}
+    if len(ids) < instalments:
+        written, figures = timed(payables_top_up, authority=authority, instalments=instalments, today=today)
+        setup.update(acceptances_written=written, **figures)
+        ids = payable_ids(authority=authority, today=today)
+        setup["payable"] = len(ids)
+    assert len(ids) >= instalments, f"only {len(ids)} instalments payable"
+    _say("payment_setup", setup)
+    result = payment_run(authority=authority, officer=officer, ids=ids[:instalments], today=today)
+    _say("payment_run", result)
+    return setup, result
 
 
 # --- 4. Letters --------------------------------------------------------------------------------
@@ -282,14 +309,14 @@ def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, 
             only: str = "all") -> dict:
     from django.utils import timezone
 
-    from accounts.models import User
-    from schemes.models import Scheme
-
     today = timezone.localdate()
     stamp = datetime.now(UTC).strftime("%H%M%S")
     workdir = Path(tempfile.mkdtemp(prefix="batch-bench-"))
     try:
         result = {"load_before": uptime()}
+        if only == "payment_run":
+            result["payment_setup"], result["payment_run"] = measure_payment_run(instalments=instalments, today=today)
+            return result
         result["sweeps"] = measure_sweeps(days=[("reminders (every open request)", REMINDER_DAY),
                                                 ("today (rejections, standing orders)", today),
                                                 ("today again (nothing due)", today)])
@@ -299,20 +326,7 @@ def one_run(*, files: int, instalments: int, database_url: str, redis_url: str, 
         closed, result["close"] = timed(close_commission, files=files, run=f"C{stamp}")
         result["close"]["files"] = closed["decided"]
         _say("close", result["close"])
-        # Haute-Garonne pays by the month: the volume holds more than 10,000 of its instalments due.
-        authority = Scheme.objects.select_related("authority").get(code="haute-garonne").authority
-        officer = User.objects.get(officer_membership__authority=authority, username__startswith="volume-agent-")
-        ids = payable_ids(authority=authority, today=today)
-        result["payment_setup"] = {"authority": authority.name, "payable_in_volume": len(ids)}
-        if len(ids) < instalments:
-            written, figures = timed(payables_top_up, authority=authority, instalments=instalments, today=today)
-            result["payment_setup"].update(acceptances_written=written, **figures)
-            ids = payable_ids(authority=authority, today=today)
-            result["payment_setup"]["payable"] = len(ids)
-        assert len(ids) >= instalments, f"only {len(ids)} instalments payable"
-        _say("payment_setup", result["payment_setup"])
-        result["payment_run"] = payment_run(authority=authority, officer=officer, ids=ids[:instalments], today=today)
-        _say("payment_run", result["payment_run"])
+        result["payment_setup"], result["payment_run"] = measure_payment_run(instalments=instalments, today=today)
         result["letters"] = measure_letters(session=closed["session"], database_url=database_url,
                                             redis_url=redis_url, timeout=timeout, workdir=workdir)
         _say("letters", result["letters"])
@@ -344,6 +358,10 @@ def _summary(runs: list[dict]) -> dict:
         values = [get(r) for r in runs]
         return {"best": min(values), "spread": round(max(values) - min(values), 3), "runs": values}
 
+    if "sweeps" not in runs[0]:  # --only payment_run
+        return {"payment_run_create": series(lambda r: r["payment_run"]["create"]["seconds"]),
+                "payment_listing_csv": series(lambda r: r["payment_run"]["csv"]["seconds"]),
+                "payment_listing_pdf": series(lambda r: r["payment_run"]["pdf"]["seconds"])}
     out = {f"sweep {i + 1}: {s['day']}": series(lambda r, i=i: r["sweeps"][i]["seconds"])
            for i, s in enumerate(runs[0]["sweeps"])}
     if "close" not in runs[0]:  # --only sweeps
@@ -364,8 +382,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--instalments", type=int, default=10000)
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to the letters")
-    parser.add_argument("--only", choices=["all", "sweeps"], default="all",
-                        help="sweeps: measure 1 alone (a few minutes, the copy included)")
+    parser.add_argument("--only", choices=["all", "sweeps", "payment_run"], default="all",
+                        help="sweeps: measure 1 alone (a few minutes, the copy included); payment_run: measure 3 alone")
     parser.add_argument("--out", help=argparse.SUPPRESS)  # a child's run, as JSON, for its parent
     args = parser.parse_args()
     given = os.environ.get("DATABASE_URL", "")
@@ -394,12 +412,12 @@ def main() -> None:
         "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    if args.only == "sweeps" and RESULTS.exists():
-        # The other measures keep their figures and their runs: only the sweeps' are replaced,
+    if args.only != "all" and RESULTS.exists():
+        # The other measures keep their figures and their runs: only this measure's are replaced,
         # with this run's date and load beside them (the runs of the full measure stay as taken).
         previous = json.loads(RESULTS.read_text())
         previous["summary"].update(result["summary"])
-        previous["sweeps_only"] = {key: result[key] for key in ("date", "template", "files_in_volume", "runs")}
+        previous[f"{args.only}_only"] = {key: result[key] for key in ("date", "template", "files_in_volume", "runs")}
         result = previous
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     print(json.dumps(result["summary"], indent=2))

@@ -9,11 +9,12 @@ back button) gives the same result: the services are idempotent or refuse with a
 
 from __future__ import annotations
 
+import tempfile
 from functools import cached_property
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -149,11 +150,21 @@ class SepaXmlView(RunDownloadView):
         return self.run.sepa_xml.encode("utf-8")
 
 
-class ListingPdfView(RunDownloadView):
-    content_type, extension = "application/pdf", "pdf"
+class ListingPdfView(RunMixin, View):
+    """Printed in parts into a temporary file (payments.pdf), then streamed from it: neither the
+    layout of the whole listing nor the PDF is held in memory. The file goes when the response
+    is closed."""
 
-    def body(self) -> bytes:
-        return pdf.html_to_pdf(pdf.render_run_listing_html(self.listing))
+    def get(self, request, pk):
+        out = tempfile.TemporaryFile()
+        try:
+            pdf.run_listing_pdf(self.listing, out=out)
+        except BaseException:
+            out.close()
+            raise
+        out.seek(0)
+        return FileResponse(out, as_attachment=True, filename=f"{self.run.reference}.pdf",
+                            content_type="application/pdf")
 
 
 class ListingCsvView(RunMixin, View):

@@ -9,6 +9,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 
+import pypdf
 import pytest
 import sepaxml
 import xmlschema
@@ -166,6 +167,13 @@ def test_sepa_xml_download_validates_against_pain001(client, region, granted):
     assert tree.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == "672.00"
 
 
+def pdf_pages_text(response) -> list[str]:
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    content = b"".join(response.streaming_content)  # streamed from the file it was printed to
+    assert content.startswith(b"%PDF")
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages]
+
+
 def test_pdf_listing(client, region, granted):
     run = create_run(client, region, granted)
     html = pdf.render_run_listing_html(selectors.run_listing(run=run))
@@ -173,8 +181,28 @@ def test_pdf_listing(client, region, granted):
     assert "672,00\u00a0€" in html and "•••• 0189" in html and "Signature" in html
     assert "Région" in html or run.authority.name in html
     response = client.get(reverse("payments:run_listing_pdf", args=[run.pk]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="{run.reference}.pdf"'
+    [page] = pdf_pages_text(response)
+    assert f"1 {granted.reference} Léa Martin •••• 0189" in page and "Total (1 virement) 672,00\u00a0€" in page
+    assert page.rstrip().endswith(f"Lot de paiement {run.reference} Page 1 / 1")
+
+
+def test_pdf_listing_of_a_run_printed_in_parts(client, region, granted, monkeypatch):
+    """A part per line: each file's line once, in the run's order, the total of both at the end."""
+    other = decided_file("horizons", region)
+    Application.objects.filter(pk=other.pk).update(account_holder="Noé Durand")
+    client.force_login(region)
+    client.post(reverse("payments:payable"), {"instalments": [advance_of(granted).pk, advance_of(other).pk],
+                                              "execution_date": timezone.localdate().isoformat()})
+    run = PaymentRun.objects.get()
+    monkeypatch.setattr(pdf, "LINES_PER_PART", 1)
+    pages = pdf_pages_text(client.get(reverse("payments:run_listing_pdf", args=[run.pk])))
+    assert len(pages) == 2 and [page.rstrip()[-10:] for page in pages] == ["Page 1 / 2", "Page 2 / 2"]
+    first, second = sorted([granted, other], key=lambda app: advance_of(app).pk)  # the SEPA file's order
+    holder = {granted.pk: "Léa Martin", other.pk: "Noé Durand"}
+    assert f"1 {first.reference} {holder[first.pk]}" in pages[0] and f"2 {second.reference} {holder[second.pk]}" in pages[1]
+    assert first.reference not in pages[1] and second.reference not in pages[0]
+    assert "Total (2 virements) 1\u202f344,00\u00a0€" in pages[1] and "Total (" not in pages[0]
 
 
 def test_csv_listing_is_excel_ready_and_formula_safe(client, region, granted):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Letters and listings are rendered to PDF by WeasyPrint, never served as HTML pages.
-PDF_ONLY = ("letters/", "payments/runs/listing_pdf.html")
+PDF_ONLY = ("letters/", "payments/runs/listing_pdf")  # listing_pdf.html and listing_pdf_pages.html
 
 
 def directives(response) -> dict[str, list[str]]:

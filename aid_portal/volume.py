@@ -333,7 +333,7 @@ def _money_write(apps, extras, decisions, actors: Actors, rng: random.Random, bu
             status = (Instalment.Status.PAID if paid else
                       Instalment.Status.CANCELLED if state == State.CANCELLED else Instalment.Status.PLANNED)
             instalments.append(Instalment(
-                application=app, decision=decision, kind=kind, sequence=seq, label=label, amount=value, due_on=due_on,
+                application=app, scheme_id=app.scheme_id, decision=decision, kind=kind, sequence=seq, label=label, amount=value, due_on=due_on,
                 awaiting_proof=awaiting_proof and not paid, status=status, paid_on=TODAY if paid else None,
             ))
         paid_by_app[app.pk] = Decimal(0)

@@ -124,7 +124,7 @@ def close_commission(*, files: int, run: str) -> dict:
 def payable_ids(*, authority, today: date) -> list[int]:
     from payments.services import instalments_payable
 
-    return list(instalments_payable(today).filter(application__scheme__authority=authority)
+    return list(instalments_payable(today).filter(scheme__authority=authority)
                 .order_by("pk").values_list("pk", flat=True))
 
 

@@ -119,7 +119,7 @@ def fill(rows: int) -> None:
     batch = []
     for decision_id, application_id in pairs.iterator(chunk_size=BATCH):
         batch.append(Instalment(
-            application_id=application_id, decision_id=decision_id, kind=kind, sequence=max(earlier, 1),
+            application_id=application_id, scheme_id=scheme.pk, decision_id=decision_id, kind=kind, sequence=max(earlier, 1),
             label=f"Horizons {kind}", amount=AMOUNT, due_on=date(2025, 9, 1), status="paid", run=run,
         ))
         if len(batch) == BATCH:

@@ -164,6 +164,12 @@ class Decision(models.Model):
         # The right to decide beyond a scheme's quota or envelope: given to a role by the
         # authority (a group in the admin), not to every officer.
         permissions = [("derogate_quota", _("Déroger au quota ou à l'enveloppe d'un dispositif"))]
+        indexes = [
+            # The authority's dashboard sums the amounts granted by the decisions in force: the
+            # granted decisions' amounts are read from this index alone, not from the decision
+            # rows (each with its calculation snapshot).
+            models.Index(fields=["id", "amount"], name="decision_granted_idx", condition=Q(outcome="granted")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="decision_amount_not_negative"),
             models.CheckConstraint(condition=Q(outcome="granted") | Q(amount=0), name="decision_rejection_is_zero"),

@@ -38,6 +38,12 @@ class Instalment(models.Model):
     decision = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, related_name="instalments", verbose_name=_("décision")
     )
+    # The file's scheme, copied when the instalment is planned (a file never changes scheme): the
+    # payable list then starts from the officer's schemes in `instalment_payable_idx` instead of
+    # joining every planned instalment of every authority to its file to find its authority.
+    scheme = models.ForeignKey(
+        "schemes.Scheme", on_delete=models.PROTECT, related_name="instalments", verbose_name=_("dispositif")
+    )
     kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices)
     sequence = models.PositiveSmallIntegerField(_("numéro d'ordre"), default=1)
     label = models.CharField(_("libellé"), max_length=120)
@@ -63,6 +69,12 @@ class Instalment(models.Model):
         ordering = ["application", "due_on", "sequence"]
         verbose_name = _("échéance")
         verbose_name_plural = _("échéances")
+        indexes = [
+            # The payable list (payments.selectors.payable_instalments): the planned instalments
+            # not waiting for proofs of the officer's schemes, due by today, oldest due first.
+            models.Index(fields=["scheme", "due_on"], name="instalment_payable_idx",
+                         condition=Q(status="planned", awaiting_proof=False)),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="instalment_amount_not_negative"),
             models.CheckConstraint(condition=Q(state_share__gte=0) & Q(state_share__lte=F("amount")), name="instalment_state_share_within_amount"),

@@ -48,7 +48,7 @@ def _planned(decision: Decision, amount: Decimal) -> list[Instalment]:
         # The State's share splits like the amount; the last instalment takes the rounding rest.
         share = money(item.amount * state_rate) if index < len(plan) else total_state - sum((i.state_share for i in out), ZERO)
         out.append(Instalment(
-            application=app, decision=decision, kind=kind, sequence=index, label=item.label, amount=item.amount,
+            application=app, scheme_id=app.scheme_id, decision=decision, kind=kind, sequence=index, label=item.label, amount=item.amount,
             state_share=share, due_on=item.due_on, latest_on=item.latest_on, pay_by=item.pay_by, condition=item.condition,
             article=item.article, awaiting_proof=kind == Instalment.Kind.BALANCE,
         ))
@@ -108,7 +108,7 @@ def payment_plans_for_decisions(*, decisions: list[Decision], today: date) -> li
         elif decision.amount > net_paid:
             rest = decision.amount - net_paid
             planned = [Instalment(
-                application=app, decision=decision, kind=Instalment.Kind.BALANCE, sequence=1, label=_("Complément"),
+                application=app, scheme_id=app.scheme_id, decision=decision, kind=Instalment.Kind.BALANCE, sequence=1, label=_("Complément"),
                 amount=rest, due_on=today, condition=_("décision modificative"), article="Art. 10", awaiting_proof=True,
                 latest_on=_planned(decision, decision.amount)[-1].latest_on,
             )]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from applications.events import event_record
@@ -34,9 +34,10 @@ def instalments_payable(today: date):
         Instalment.objects.filter(status=Instalment.Status.PLANNED, awaiting_proof=False, due_on__lte=today,
                                   application__state=State.GRANTED)
         .exclude(latest_on__lt=today)
-        .annotate(accepted=Exists(accepted))
         # Aude and Haute-Garonne: nothing is paid before the agreement or commitment is accepted.
-        .exclude(application__scheme__code__in=list(ACCEPTANCE_LETTER), accepted=False)
+        # Read on the instalment's own scheme (its file's), the scheme test first: PostgreSQL
+        # then never builds the accepted letters' hash for a list whose schemes ask for none.
+        .filter(~Q(scheme__code__in=list(ACCEPTANCE_LETTER)) | Exists(accepted))
         # Art. 11: payments are suspended while a control (Art. 12) is open on the file.
         .exclude(application__controls__status="open")
     )

@@ -157,18 +157,30 @@ class DashboardContext(AuthorityOfficerOnly):
     def rows(self) -> list[indicators.IndicatorRow]:
         return indicators.indicator_table(authority=self.authority_id, **self.filters)
 
+    def shows(self, code: str) -> bool:
+        """Whether the section of scheme `code` belongs on the page: the authority funds that
+        scheme and the filter does not pick another. A section that cannot have a row is not
+        queried at all (at 100,000 files, the Aude indicators cost the Region a scan of its files
+        for none)."""
+        scheme = self.filters["scheme"]
+        if scheme is not None:
+            return scheme.code == code
+        return code in self.authority_scheme_codes
+
+    @cached_property
+    def authority_scheme_codes(self) -> set[str]:
+        return set(Scheme.objects.filter(authority_id=self.authority_id).values_list("code", flat=True))
+
 
 class AuthorityDashboardView(DashboardContext, TemplateView):
     template_name = "payments/dashboards/authority.html"
 
     def get_context_data(self, **kwargs):
-        year, scheme = self.filters["academic_year"], self.filters["scheme"]
+        year = self.filters["academic_year"]
         authority = Authority.objects.get(pk=self.authority_id)
-        show_apprentice = scheme is None or scheme.code == "horizons"
-        show_aude = scheme is None or scheme.code == indicators.AUDE
         scope = {"authority": self.authority_id, "academic_year": year}
-        split = list(indicators.apprentice_split(**scope)) if show_apprentice else []
-        aude = list(indicators.aude_indicators(**scope)) if show_aude else []
+        split = list(indicators.apprentice_split(**scope)) if self.shows("horizons") else []
+        aude = list(indicators.aude_indicators(**scope)) if self.shows(indicators.AUDE) else []
         helped = None
         if aude:
             helped = Paginator(indicators.aude_helped_files(**scope), PER_PAGE).get_page(self.request.GET.get("page"))

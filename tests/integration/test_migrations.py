@@ -58,3 +58,28 @@ def test_an_old_schema_with_decided_files_migrates_forward():
 
 def test_the_moved_models_keep_their_tables():
     assert [m._meta.db_table for m in (Decision, Letter)] == ["applications_decision", "applications_letter"]
+
+
+# serialized_rollback: as above, the reference data comes back for the tests after this one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_existing_instalments_get_their_files_scheme():
+    """payments 0008 adds the instalment's scheme to a database that already has instalments:
+    each gets its own file's scheme (filled in SQL, on SQLite as on PostgreSQL), then the column
+    is NOT NULL."""
+    for code in ("horizons", "aude", "haute-garonne"):
+        decided_file(code, officer(code))
+    expected = dict(Instalment.objects.values_list("pk", "application__scheme_id"))
+    assert len(set(expected.values())) == 3
+
+    executor = _executor()
+    executor.migrate([("payments", "0007_verbose_names")])
+    with connection.cursor() as cursor:
+        columns = [c.name for c in connection.introspection.get_table_description(cursor, "payments_instalment")]
+    assert "scheme_id" not in columns
+
+    executor = _executor()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert dict(Instalment.objects.values_list("pk", "scheme_id")) == expected
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, "payments_instalment")
+    assert [c.null_ok for c in description if c.name == "scheme_id"] == [False]

@@ -62,6 +62,8 @@ def test_a_higher_new_amount_tops_up_only_the_difference(region):
     assert app.instalments.get(kind="balance", decision__kind="initial").status == "cancelled"
     assert not RepaymentOrder.objects.filter(application=app).exists()
     assert Account.objects.get(application=app).ceiling == Decimal("1120.00")
+    # The top-up, like the first schedule, carries the file's scheme (the payable list filters on it).
+    assert set(app.instalments.values_list("scheme_id", flat=True)) == {app.scheme_id}
 
 
 def test_a_lower_new_amount_claims_the_excess_back(region):

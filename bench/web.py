@@ -84,6 +84,8 @@ def manage(env: dict[str, str], *args: str) -> None:
 def prepare_database(env: dict[str, str]) -> None:
     manage(env, "migrate", "--noinput")
     manage(env, "load_reference_data")
+    # seed_demo issues signed letters: a fresh clone has no demonstration certificate yet.
+    manage(env, "ensure_signing_certificate")
     manage(env, "seed_demo")
     manage(env, "collectstatic", "--noinput")
     # What autovacuum does some time after a bulk load (generate_volume, a restored copy): the

@@ -15,7 +15,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,13 +104,29 @@ class Budget:
         return self.limit - self.used - self.recorded
 
 
-def _start_of(app: Application) -> date | None:
-    data = app.data or {}
-    raw = (data.get("internship") or data.get("mobility") or {}).get("start_date")
+def _parse_start(raw) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
     except (TypeError, ValueError):
         return None
+
+
+def _start_of(app: Application) -> date | None:
+    data = app.data or {}
+    return _parse_start((data.get("internship") or data.get("mobility") or {}).get("start_date"))
+
+
+def _start_text(path: str = "data") -> Coalesce:
+    """The file's start date as its situation writes it (ISO text), read by the database: what
+    _start_of reads, the internship's (Aude, Haute-Garonne) or the mobility's (Horizons), without
+    bringing the whole situation into Python. ISO dates compare as text in the same order as
+    dates, on PostgreSQL and SQLite alike."""
+    return Coalesce(KeyTextTransform("start_date", KeyTransform("internship", path)),
+                    KeyTextTransform("start_date", KeyTransform("mobility", path)))
+
+
+# A start date the window can be compared with: YYYY-MM-DD (what the forms and the importers write).
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _window(scheme: Scheme, on: date) -> tuple[date, date, str]:
@@ -133,37 +151,35 @@ def _window(scheme: Scheme, on: date) -> tuple[date, date, str]:
 def _budget(*, scheme: Scheme, on: date, excluding: SessionEntry | None = None) -> Budget:
     first, last, label = _window(scheme, on)
     params = parameter_timelines([scheme.code])[scheme.code].at(first)
-
-    def within(app) -> bool:
-        start = _start_of(app)
-        return start is not None and first <= start <= last
+    window = {"start__regex": ISO_DATE, "start__gte": first.isoformat(), "start__lte": last.isoformat()}
 
     # The files that could fall in the window: their academic year is the window's or the one
-    # before (a November internship); their start date, read from the file, decides.
+    # before (a November internship); their start date, read from the file, decides. Counted and
+    # summed by the database: a session page reads two rows, not every granted file's situation.
     years = [academic_year_start(first) - 1, academic_year_start(first), academic_year_start(last)]
-    granted = [a for a in Application.objects.filter(
+    granted = Application.objects.filter(
         scheme=scheme, academic_year__in=years, current_decision__outcome=Outcome.GRANTED,
-    ).select_related("current_decision").only("data", "current_decision__amount") if within(a)]
-    pending = SessionEntry.objects.filter(
+    ).alias(start=_start_text()).filter(**window).aggregate(
+        n=Count("id"), amount=Coalesce(Sum("current_decision__amount"), Decimal("0")))
+    entries = SessionEntry.objects.filter(
         session__scheme=scheme, session__status=CommissionSession.Status.OPEN, outcome=Outcome.GRANTED, decided=False,
-    ).select_related("application")
+    )
     if excluding is not None:
-        pending = pending.exclude(pk=excluding.pk)
-    pending = [e for e in pending if within(e.application)]
+        entries = entries.exclude(pk=excluding.pk)
+    pending = entries.alias(start=_start_text("application__data")).filter(**window).aggregate(
+        n=Count("id"), amount=Coalesce(Sum("amount"), Decimal("0")))
     if scheme.code == "horizons":
-        used = sum((a.current_decision.amount for a in granted), Decimal("0"))
-        recorded = sum((e.amount or Decimal("0") for e in pending), Decimal("0"))
-        return Budget("envelope", label, params["annual_envelope"], used, recorded, first, last)
+        return Budget("envelope", label, params["annual_envelope"], granted["amount"], pending["amount"], first, last)
     limit = params["session_quota"] if scheme.code == "aude" else params["annual_quota"]
-    return Budget("quota", label, Decimal(limit), Decimal(len(granted)), Decimal(len(pending)), first, last)
+    return Budget("quota", label, Decimal(limit), Decimal(granted["n"]), Decimal(pending["n"]), first, last)
 
 
 def session_budgets(*, session: CommissionSession) -> list[Budget]:
     """The budgets the session's files count in (one per window), or the meeting date's when
     the agenda is empty."""
     days = {}
-    for entry in session.entries.select_related("application"):
-        start = _start_of(entry.application) or session.meeting_date
+    for raw in session.entries.annotate(start=_start_text("application__data")).values_list("start", flat=True):
+        start = _parse_start(raw) or session.meeting_date
         days.setdefault(_window(session.scheme, start)[0], start)
     if not days:
         days[session.meeting_date] = session.meeting_date

@@ -178,7 +178,9 @@ def session_budgets(*, session: CommissionSession) -> list[Budget]:
     """The budgets the session's files count in (one per window), or the meeting date's when
     the agenda is empty."""
     days = {}
-    for raw in session.entries.annotate(start=_start_text("application__data")).values_list("start", flat=True):
+    # Each start date once: an agenda of 395 files starts on a few dozen days.
+    starts = session.entries.annotate(start=_start_text("application__data")).values_list("start", flat=True)
+    for raw in starts.order_by("start").distinct():
         start = _parse_start(raw) or session.meeting_date
         days.setdefault(_window(session.scheme, start)[0], start)
     if not days:

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from applications.models import Application
 from applications.queues import academic_years
 from decisions.models import Outcome
+from schemes.models import Scheme
 
 from .models import LedgerEntry, RepaymentOrder
 
@@ -130,8 +131,6 @@ def aude_helped_files(*, authority, academic_year=None) -> QuerySet[Application]
 
 def authority_years(*, authority) -> list[int]:
     """The academic years that have files, for the filter (one query walking the year index)."""
-    from schemes.models import Scheme
-
     authority_id = getattr(authority, "pk", authority)
     return academic_years(scheme_ids=Scheme.objects.filter(authority_id=authority_id).values_list("pk", flat=True))
 

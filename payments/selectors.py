@@ -62,10 +62,6 @@ def payable_instalments(*, user, today: date, filters: dict[str, Any] | None = N
             .order_by("due_on", "application__reference", "pk"))
 
 
-def payable_total(queryset: QuerySet[Instalment]) -> Decimal:
-    return payable_summary(queryset)[1]
-
-
 def payable_summary(queryset: QuerySet[Instalment]) -> tuple[int, Decimal]:
     """How many instalments the list holds and their total, in one pass over them (the page's
     paginator takes the count instead of counting them again)."""

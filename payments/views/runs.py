@@ -128,26 +128,13 @@ class RunDetailView(RunMixin, TemplateView):
         return super().get_context_data(run=self.run, listing=self.listing, **kwargs)
 
 
-class RunDownloadView(RunMixin, View):
-    content_type = ""
-    extension = ""
-
-    def body(self) -> bytes:
-        raise NotImplementedError
-
-    def get(self, request, pk):
-        response = HttpResponse(self.body(), content_type=self.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{self.run.reference}.{self.extension}"'
-        return response
-
-
-class SepaXmlView(RunDownloadView):
+class SepaXmlView(RunMixin, View):
     """The pain.001 file exactly as stored when the run was created (validated then)."""
 
-    content_type, extension = "application/xml", "xml"
-
-    def body(self) -> bytes:
-        return self.run.sepa_xml.encode("utf-8")
+    def get(self, request, pk):
+        response = HttpResponse(self.run.sepa_xml.encode("utf-8"), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{self.run.reference}.xml"'
+        return response
 
 
 class ListingPdfView(RunMixin, View):

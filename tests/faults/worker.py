@@ -4,7 +4,8 @@ Optional hooks, by environment variable, make it slow or hang exactly where a te
 FAULT_DECIDE_SECONDS (each file of a closing takes this long), FAULT_CLOSING_BATCH (files per
 batch), FAULT_HANG_RENDER (rendering a letter touches this file, then hangs), FAULT_RESTORE_SECONDS
 (how often the worker gives back the messages of dead workers once past the visibility timeout:
-kombu's default is every 10 x 10 s). It consumes every queue
+kombu's default is every 10 x 10 s), FAULT_PUBLISH_CHUNK (outbox rows per message it publishes,
+20 in production: 1 spreads a closing's letters over the workers). It consumes every queue
 of settings.CELERY_TASK_ROUTES (production splits them over several workers); FAULT_NO_BEAT=1
 starts it without the embedded beat, for a second worker beside one that has it (beat is one
 instance). Without them it is the production worker, on the test's own Redis and database.
@@ -29,6 +30,10 @@ def install_hooks() -> None:
     from decisions.letters import issue
     from decisions.services import closing as sessions
 
+    if os.environ.get("FAULT_PUBLISH_CHUNK"):
+        from applications.services import outbox
+
+        outbox.PUBLISH_CHUNK = int(os.environ["FAULT_PUBLISH_CHUNK"])
     if os.environ.get("FAULT_CLOSING_BATCH"):
         sessions.CLOSING_BATCH = int(os.environ["FAULT_CLOSING_BATCH"])
     delay = float(os.environ.get("FAULT_DECIDE_SECONDS", "0"))
